@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` (install and serve the embedded platform), `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip -q --disable-pip-version-check
+SYSTEM_PACKAGES := postgresql redis-server clickhouse-server clickhouse-client libharfbuzz-subset0 poppler-utils
+PYTEST_ARGS ?=
+
+.PHONY: install install-dev system-deps run migrate test lint check-schema bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip==26.3
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+system-deps:
+	@bash scripts/install_system_packages.sh $(SYSTEM_PACKAGES)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py bootstrap_demo
+	$(PY) scripts/run_embedded.py
+
+lint: install-dev
+	$(VENV)/bin/lint-imports
+
+check-schema: install-dev
+	DJANGO_SETTINGS_MODULE=billing.settings $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+test: install-dev system-deps lint check-schema
+	$(PY) scripts/test_servers.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/
