@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("plans.api.billable_metrics.urls")),
+    path("", include("plans.api.plans.urls")),
+    path("", include("plans.api.subscriptions.urls")),
+]
