@@ -1,11 +1,24 @@
-"""The Celery application: a composition root, like billing/urls.py. Nothing imports it but billing/__init__."""
+"""The Celery application: a composition root, like billing/urls.py. Nothing imports it but billing/__init__.
+
+The beat schedule lives here, in code, so every deployment runs the same cycle.
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
 
 app = Celery("billing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Pending subscriptions start, pending downgrades take over and ended subscriptions terminate.
+    "activate-due-subscriptions": {
+        "task": "plans.tasks.activate_due_subscriptions",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
+}
