@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from billing.logging import configure_structlog
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -156,10 +158,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"()": "structlog.stdlib.ProcessorFormatter", "processor": "structlog.dev.ConsoleRenderer"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"structured": configure_structlog(json=env.bool("LOG_JSON", default=False))},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
