@@ -3,6 +3,13 @@ import uuid
 from django.db import models
 
 from billing.models import Organization
+from customers.validators import (
+    validate_country_code,
+    validate_currency_code,
+    validate_document_locale,
+    validate_email_addresses,
+    validate_timezone_name,
+)
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -29,7 +36,7 @@ class Customer(models.Model):
     firstname = models.CharField(max_length=255, blank=True)
     lastname = models.CharField(max_length=255, blank=True)
     customer_type = models.CharField(max_length=16, choices=CustomerType.choices, blank=True)
-    email = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True, validators=[validate_email_addresses])
     phone = models.CharField(max_length=64, blank=True)
     url = models.CharField(max_length=255, blank=True)
     legal_name = models.CharField(max_length=255, blank=True)
@@ -41,10 +48,22 @@ class Customer(models.Model):
     city = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=255, blank=True)
     zipcode = models.CharField(max_length=32, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country_code], help_text="ISO 3166-1 alpha-2"
+    )
 
-    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217; empty until set or first subscribed")
-    timezone = models.CharField(max_length=64, blank=True, help_text="IANA name; empty falls back to the organization's")
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency_code],
+        help_text="ISO 4217; empty until set or first subscribed",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone_name],
+        help_text="IANA name; empty falls back to the organization's",
+    )
     net_payment_term = models.PositiveIntegerField(null=True, blank=True)
 
     # billing_configuration
@@ -52,7 +71,7 @@ class Customer(models.Model):
     payment_provider = models.CharField(max_length=16, choices=PaymentProvider.choices, blank=True)
     provider_customer_id = models.CharField(max_length=255, blank=True)
     sync_with_provider = models.BooleanField(default=False)
-    document_locale = models.CharField(max_length=16, blank=True)
+    document_locale = models.CharField(max_length=16, blank=True, validators=[validate_document_locale])
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -55,8 +55,11 @@ def flatten_error_details(detail, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "base" if key in ("non_field_errors", "__all__") and not prefix else str(key)
-            for path, codes in flatten_error_details(value, f"{prefix}.{name}" if prefix else name).items():
+            if key in ("non_field_errors", "__all__"):
+                path_of_key = prefix or "base"  # an object-level error belongs to the object itself
+            else:
+                path_of_key = f"{prefix}.{key}" if prefix else str(key)
+            for path, codes in flatten_error_details(value, path_of_key).items():
                 flat.setdefault(path, []).extend(codes)
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):

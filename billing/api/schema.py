@@ -1,5 +1,6 @@
 """OpenAPI helpers: Lago's envelopes, list pages and error bodies, so every operation documents what it answers."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -53,3 +54,11 @@ PAGINATION_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1."),
     OpenApiParameter("per_page", int, description="Items per page (at most 100)."),
 ]
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "billing.api.authentication.ApiKeyAuthentication"
+    name = "ApiKeyBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "API key"}

@@ -1,5 +1,6 @@
 """The base of every API view: authenticated by an organization's API key, every read scoped by it."""
 
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,6 +10,12 @@ from billing.models import Organization
 
 
 class OrganizationAPIView(APIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL refuses NUL in text; such an identifier can name nothing, so it is simply not found.
+        if any("\x00" in value for value in kwargs.values() if isinstance(value, str)):
+            raise exceptions.NotFound()
+
     @property
     def organization(self) -> Organization:
         return self.request.user.organization
