@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Pending subscriptions start, pending downgrades take over and ended subscriptions terminate.
     "activate-due-subscriptions": {
-        "task": "plans.tasks.activate_due_subscriptions",
+        "task": "plans.activate_due_subscriptions",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
