@@ -1,6 +1,7 @@
 """Serializer fields for Lago's wire conventions: integer cents, decimal strings, ISO 4217 and IANA names."""
 
 import zoneinfo
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from drf_spectacular.types import OpenApiTypes
@@ -91,3 +92,33 @@ class DecimalStringField(serializers.Field):
 
     def to_representation(self, value):
         return str(value)
+
+
+class StrictCharField(serializers.CharField):
+    """A string that refuses numbers, booleans, lists and objects instead of coercing them."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("invalid_type", code="invalid_type")
+        return super().to_internal_value(data)
+
+
+class BlankAsNullCharField(serializers.CharField):
+    """Output: the model's empty strings render as Lago's `null`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class NestedInputSerializer(serializers.Serializer):
+    """A nested input object: anything but an object is "invalid_type" on its own path."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError("invalid_type", code="invalid_type")
+        return super().to_internal_value(data)

@@ -5,16 +5,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.api.pagination import paginate
-from billing.errors import ValidationFailed
+from billing.errors import NotFound, ValidationFailed
 from billing.models import Organization
 
 
 class OrganizationAPIView(APIView):
+    # Names the object a detail route addresses, for Lago's `<resource>_not_found` code.
+    resource_name: str | None = None
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # PostgreSQL refuses NUL in text; such an identifier can name nothing, so it is simply not found.
         if any("\x00" in value for value in kwargs.values() if isinstance(value, str)):
-            raise exceptions.NotFound()
+            raise NotFound(self.resource_name) if self.resource_name else exceptions.NotFound()
 
     @property
     def organization(self) -> Organization:

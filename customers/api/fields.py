@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.api.fields import CurrencyField, TimezoneField
+from billing.api.fields import BlankAsNullCharField, CurrencyField, StrictCharField, TimezoneField
 from customers.validators import validate_country_code
 
 
@@ -21,15 +21,6 @@ class NullClearsMixin:
         if data is None:
             return True, ""
         return super().validate_empty_values(data)
-
-
-class StrictCharField(serializers.CharField):
-    """A string that refuses numbers, booleans, lists and objects instead of coercing them."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError("invalid_type", code="invalid_type")
-        return super().to_internal_value(data)
 
 
 class OptionalTextField(NullClearsMixin, StrictCharField):
@@ -64,13 +55,12 @@ class OptionalCountryField(OptionalTextField):
         return super().to_internal_value(data).upper()
 
 
-class BlankAsNullCharField(serializers.CharField):
-    """Output: the model's empty strings render as Lago's `null`."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return value or None
+__all__ = [
+    "BlankAsNullCharField",
+    "OptionalChoiceField",
+    "OptionalCountryField",
+    "OptionalCurrencyField",
+    "OptionalTextField",
+    "OptionalTimezoneField",
+    "StrictCharField",
+]

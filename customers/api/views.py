@@ -55,6 +55,8 @@ class CustomerListUpsertView(OrganizationAPIView):
 
 
 class CustomerDetailView(OrganizationAPIView):
+    resource_name = "customer"
+
     @extend_schema(
         responses={200: CUSTOMER_ENVELOPE, **errors(404)},
         operation_id="customers_retrieve",

@@ -54,6 +54,16 @@ class BillableMetric(models.Model):
                 condition=~models.Q(recurring=True, aggregation_type__in=["count_agg", "max_agg", "latest_agg"]),
                 name="billable_metric_recurring_allowed",
             ),
+            models.CheckConstraint(
+                condition=models.Q(aggregation_type="count_agg") | ~models.Q(field_name=""),
+                name="billable_metric_field_name_required",
+                violation_error_message="Every aggregation but count needs a field name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weighted_interval="") | models.Q(aggregation_type="weighted_sum_agg"),
+                name="billable_metric_weighted_interval_allowed",
+                violation_error_message="Only a weighted sum has a weighted interval.",
+            ),
         ]
 
     def __str__(self) -> str:

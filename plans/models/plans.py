@@ -9,7 +9,14 @@ from plans.models.metrics import BillableMetric
 MONEY = {"max_digits": 20, "decimal_places": 6, "default_currency": "USD"}
 
 
+class PlanQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
 class Plan(models.Model):
+    """A deleted plan that subscriptions once used stays as a row (deleted_at set) so their history keeps it."""
+
     class Interval(models.TextChoices):
         WEEKLY = "weekly"
         MONTHLY = "monthly"
@@ -38,13 +45,25 @@ class Plan(models.Model):
     bill_charges_monthly = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="unique_plan_code"),
+            models.UniqueConstraint(
+                fields=["organization", "code"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="unique_live_plan_code",
+            ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="plan_amount_not_negative"),
             models.CheckConstraint(condition=models.Q(trial_period__gte=0), name="plan_trial_not_negative"),
+            models.CheckConstraint(
+                condition=~models.Q(bill_charges_monthly=True) | models.Q(interval__in=["yearly", "semiannual"]),
+                name="plan_bill_charges_monthly_interval",
+                violation_error_message="Only yearly and semiannual plans can bill their charges monthly.",
+            ),
         ]
 
     def __str__(self) -> str:

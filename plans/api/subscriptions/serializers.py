@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.fields import MoneyCentsField
-from customers.api.fields import StrictCharField
+from billing.api.fields import StrictCharField
 from plans.models import Subscription
 from plans.selectors.subscriptions import (
     subscription_current_billing_period,

@@ -80,6 +80,8 @@ class SubscriptionListCreateView(OrganizationAPIView):
 
 
 class SubscriptionDetailView(OrganizationAPIView):
+    resource_name = "subscription"
+
     def _subscription(self, external_id: str) -> Subscription:
         query = self.validated(SubscriptionStatusQuerySerializer, self.request.query_params)
         return subscription_get(organization=self.organization, external_id=external_id, status=query.get("status"))
