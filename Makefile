@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 SYSTEM_PACKAGES := postgresql redis-server clickhouse-server clickhouse-client libharfbuzz-subset0 poppler-utils
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev system-deps run migrate test lint check-schema bench clean
+.PHONY: install install-dev system-deps run migrate collectstatic test lint check-schema bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,17 @@ install-dev: $(VENV)/.installed-dev
 system-deps:
 	@bash scripts/install_system_packages.sh $(SYSTEM_PACKAGES)
 
-migrate: install
+# The SQLite database, the collected static files and the filesystem broker live here; a fresh clone has none.
+var:
+	mkdir -p $@
+
+migrate: install | var
 	$(PY) manage.py migrate --noinput
 
-run: migrate
+collectstatic: install | var
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: migrate collectstatic
 	$(PY) manage.py bootstrap_demo
 	$(PY) scripts/run_embedded.py
 

@@ -69,7 +69,7 @@ def subscription_create(
     now = at or timezone.now()
     if billing_time not in Subscription.BillingTime.values:
         raise ValidationFailed.single("billing_time", "value_is_invalid")
-    plan = plan_get(organization=organization, code=plan_code)
+    plan = plan_get(organization=organization, code=plan_code, for_update=True)  # cannot race plan_delete
     customer = customer_get_or_create(organization=organization, external_id=external_customer_id)
     customer_assign_currency(customer=customer, currency=str(plan.amount.currency))
 
