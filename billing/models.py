@@ -31,7 +31,9 @@ class Organization(models.Model):
 
 class ApiKeyQuerySet(models.QuerySet):
     def usable(self, *, at):
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at))
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
+        )
 
 
 class ApiKey(models.Model):
@@ -70,7 +72,9 @@ class ApiKey(models.Model):
 class OrganizationMember(models.Model):
     """Ties a staff user to one organization: the admin then shows only that organization's rows."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_membership"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,7 +93,9 @@ class Sequence(models.Model):
     value = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="unique_sequence_per_organization")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_sequence_per_organization")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.name}={self.value}"

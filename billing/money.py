@@ -48,6 +48,4 @@ def to_cents(amount: Decimal, currency: str) -> int:
 
 
 def from_cents(cents: int, currency: str) -> Decimal:
-    return (Decimal(cents) / minor_unit_factor(currency)).quantize(
-        Decimal(1).scaleb(-minor_unit_exponent(currency))
-    )
+    return (Decimal(cents) / minor_unit_factor(currency)).quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)))

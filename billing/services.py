@@ -40,7 +40,9 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 
 @transaction.atomic
-def organization_create(*, name: str, default_currency: str = "USD", timezone_name: str = "UTC", **fields) -> tuple[Organization, IssuedApiKey]:
+def organization_create(
+    *, name: str, default_currency: str = "USD", timezone_name: str = "UTC", **fields
+) -> tuple[Organization, IssuedApiKey]:
     organization = Organization(name=name, default_currency=default_currency, timezone=timezone_name, **fields)
     organization.full_clean()
     organization.save()

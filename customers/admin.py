@@ -32,8 +32,16 @@ class CustomerMetadataInline(OrganizationScopedInline, admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(OrganizationScopedAdmin):
     list_display = (
-        "external_id", "name", "email", "currency", "country", "customer_type", "payment_provider",
-        "sequential_id", "created_at", "deleted_at",
+        "external_id",
+        "name",
+        "email",
+        "currency",
+        "country",
+        "customer_type",
+        "payment_provider",
+        "sequential_id",
+        "created_at",
+        "deleted_at",
     )
     list_select_related = ("organization",)
     search_fields = ("external_id", "name", "email", "legal_name")
@@ -43,11 +51,39 @@ class CustomerAdmin(OrganizationScopedAdmin):
     actions = ["soft_delete"]
     fieldsets = [
         (None, {"fields": ("organization", "external_id", "id", "sequential_id", "slug")}),
-        ("Identity", {"fields": ("name", "firstname", "lastname", "customer_type", "legal_name", "legal_number",
-                                 "tax_identification_number", "email", "phone", "url")}),
+        (
+            "Identity",
+            {
+                "fields": (
+                    "name",
+                    "firstname",
+                    "lastname",
+                    "customer_type",
+                    "legal_name",
+                    "legal_number",
+                    "tax_identification_number",
+                    "email",
+                    "phone",
+                    "url",
+                )
+            },
+        ),
         ("Address", {"fields": ("address_line1", "address_line2", "city", "state", "zipcode", "country")}),
-        ("Billing", {"fields": ("currency", "timezone", "net_payment_term", "invoice_grace_period",
-                                "payment_provider", "provider_customer_id", "sync_with_provider", "document_locale")}),
+        (
+            "Billing",
+            {
+                "fields": (
+                    "currency",
+                    "timezone",
+                    "net_payment_term",
+                    "invoice_grace_period",
+                    "payment_provider",
+                    "provider_customer_id",
+                    "sync_with_provider",
+                    "document_locale",
+                )
+            },
+        ),
         ("History", {"fields": ("created_at", "updated_at", "deleted_at")}),
     ]
 

@@ -21,10 +21,30 @@ CUSTOMER_SEQUENCE = "customer"
 # Fields a caller may set; the rest (ids, sequence, timestamps, deletion) belong to the services.
 UPSERTABLE_FIELDS = frozenset(
     {
-        "name", "firstname", "lastname", "customer_type", "email", "phone", "url", "legal_name", "legal_number",
-        "tax_identification_number", "address_line1", "address_line2", "city", "state", "zipcode", "country",
-        "currency", "timezone", "net_payment_term", "invoice_grace_period", "payment_provider",
-        "provider_customer_id", "sync_with_provider", "document_locale",
+        "name",
+        "firstname",
+        "lastname",
+        "customer_type",
+        "email",
+        "phone",
+        "url",
+        "legal_name",
+        "legal_number",
+        "tax_identification_number",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zipcode",
+        "country",
+        "currency",
+        "timezone",
+        "net_payment_term",
+        "invoice_grace_period",
+        "payment_provider",
+        "provider_customer_id",
+        "sync_with_provider",
+        "document_locale",
     }
 )
 

@@ -61,7 +61,9 @@ def postgres(workdir: Path):
         shutil.chown(data, "postgres")
     port = free_port()
     subprocess.run(
-        as_postgres_user([pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]),
+        as_postgres_user(
+            [pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]
+        ),
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -97,8 +99,19 @@ def background(command: list[str], port: int, name: str, log: Path, **kwargs):
 @contextlib.contextmanager
 def redis(workdir: Path):
     port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(workdir)]
+    command = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]
     with background(command, port, "redis-server", workdir / "redis.log"):
         yield f"redis://127.0.0.1:{port}/0"
 
@@ -139,7 +152,9 @@ def clickhouse(workdir: Path):
     directory = workdir / "clickhouse"
     directory.mkdir()
     tcp_port, http_port = free_port(), free_port()
-    (directory / "config.xml").write_text(CLICKHOUSE_CONFIG.format(dir=directory, tcp_port=tcp_port, http_port=http_port))
+    (directory / "config.xml").write_text(
+        CLICKHOUSE_CONFIG.format(dir=directory, tcp_port=tcp_port, http_port=http_port)
+    )
     (directory / "users.xml").write_text(CLICKHOUSE_USERS)
     command = ["clickhouse-server", f"--config-file={directory / 'config.xml'}"]
     with background(command, tcp_port, "clickhouse-server", directory / "stdout.log", cwd=directory):

@@ -4,12 +4,11 @@ from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from billing.api.parsers import PayloadTooLarge
 from billing.errors import NotAllowed, NotFound, ValidationFailed
-
 
 # DRF's built-in error codes, renamed to the codes Lago's clients know.
 DRF_TO_LAGO_CODES = {
@@ -67,7 +66,9 @@ def flatten_error_details(detail, prefix: str = "") -> dict[str, list[str]]:
         else:
             for index, value in enumerate(detail):
                 if value:
-                    for path, codes in flatten_error_details(value, f"{prefix}.{index}" if prefix else str(index)).items():
+                    for path, codes in flatten_error_details(
+                        value, f"{prefix}.{index}" if prefix else str(index)
+                    ).items():
                         flat.setdefault(path, []).extend(codes)
     else:
         flat[prefix or "base"] = [_lago_code(detail)]

@@ -17,9 +17,7 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     error = serializers.CharField()
     code = serializers.CharField(required=False)
-    error_details = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
+    error_details = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 _ERROR_DESCRIPTIONS = {

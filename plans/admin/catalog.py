@@ -49,7 +49,7 @@ class BillableMetricFilterForm(forms.ModelForm):
     def clean_values(self):
         values = self.cleaned_data["values"]
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
-            raise forms.ValidationError("A non-empty list of strings, e.g. [\"eu\", \"us\"].")
+            raise forms.ValidationError('A non-empty list of strings, e.g. ["eu", "us"].')
         return values
 
 
@@ -161,9 +161,13 @@ class ChargeFilterForm(forms.ModelForm):
     def clean_values(self):
         """{key: [value, ...]} among the filters the charge's metric offers, as the API requires."""
         values = self.cleaned_data["values"]
-        well_formed = isinstance(values, dict) and values and all(
-            isinstance(selected, list) and selected and all(isinstance(v, str) for v in selected)
-            for selected in values.values()
+        well_formed = (
+            isinstance(values, dict)
+            and values
+            and all(
+                isinstance(selected, list) and selected and all(isinstance(v, str) for v in selected)
+                for selected in values.values()
+            )
         )
         if not well_formed:
             raise forms.ValidationError('An object of non-empty lists of strings, e.g. {"region": ["eu"]}.')

@@ -79,7 +79,9 @@ class BillableMetricFilter(models.Model):
 
     class Meta:
         ordering = ["key"]
-        constraints = [models.UniqueConstraint(fields=["billable_metric", "key"], name="unique_billable_metric_filter_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["billable_metric", "key"], name="unique_billable_metric_filter_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} in {self.values}"

@@ -114,7 +114,9 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(min_amount__gte=0), name="charge_min_amount_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_amount__gte=0), name="charge_min_amount_not_negative")
+        ]
 
     def __str__(self) -> str:
         return f"{self.billable_metric.code} ({self.charge_model})"

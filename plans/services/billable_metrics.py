@@ -37,7 +37,7 @@ class MetricFilterSpec:
 def billable_metric_rules_check(
     *, aggregation_type: str, field_name: str, recurring: bool, weighted_interval: str
 ) -> None:
-    """The rules tying fields to the aggregation type (check constraints enforce them too); ValidationFailed if broken."""
+    """Rules tying fields to the aggregation type (check constraints enforce them too); ValidationFailed if broken."""
     errors = {}
     if aggregation_type in BillableMetric.NEEDS_FIELD_NAME and not field_name:
         errors["field_name"] = ["value_is_mandatory"]

@@ -186,19 +186,29 @@ def _subscription_upgrade(
     _mark_terminated(current, at=now)
     # The new row keeps the subscription date, so anniversary billing keeps its day.
     return _insert(
-        Subscription(
-            organization=current.organization,
-            customer=current.customer,
+        _successor(
+            current,
             plan=plan,
-            previous_subscription=current,
-            external_id=current.external_id,
-            name=name or current.name,
-            billing_time=current.billing_time,
+            name=name,
             subscription_at=current.subscription_at,
             ending_at=ending_at or current.ending_at,
             status=Status.ACTIVE,
             started_at=now,
         )
+    )
+
+
+def _successor(current: Subscription, *, plan: Plan, name: str, **fields) -> Subscription:
+    """The row that continues `current` on another plan, under the same external_id."""
+    return Subscription(
+        organization=current.organization,
+        customer=current.customer,
+        plan=plan,
+        previous_subscription=current,
+        external_id=current.external_id,
+        name=name or current.name,
+        billing_time=current.billing_time,
+        **fields,
     )
 
 
@@ -214,17 +224,8 @@ def _subscription_downgrade(
         return current
     _pending_plan_change_cancel(subscription=current, at=now)
     _insert(
-        Subscription(
-            organization=current.organization,
-            customer=current.customer,
-            plan=plan,
-            previous_subscription=current,
-            external_id=current.external_id,
-            name=name or current.name,
-            billing_time=current.billing_time,
-            subscription_at=takes_over_at,
-            ending_at=ending_at,
-            status=Status.PENDING,
+        _successor(
+            current, plan=plan, name=name, subscription_at=takes_over_at, ending_at=ending_at, status=Status.PENDING
         )
     )
     return current

@@ -20,9 +20,16 @@ def superuser_client(client):
 def staff_of_acme(client, organization):
     user = get_user_model().objects.create_user("finance", "f@example.com", "pw", is_staff=True)
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="billing", codename__in=[
-            "view_organization", "change_organization", "view_apikey", "add_apikey", "change_apikey",
-        ])
+        Permission.objects.filter(
+            content_type__app_label="billing",
+            codename__in=[
+                "view_organization",
+                "change_organization",
+                "view_apikey",
+                "add_apikey",
+                "change_apikey",
+            ],
+        )
     )
     organization_member_set(user=user, organization=organization)
     client.force_login(user)

@@ -28,17 +28,22 @@ def test_minor_unit_exponents(currency, exponent):
     assert minor_unit_exponent(currency) == exponent
 
 
-@pytest.mark.parametrize(("code", "valid"), [("USD", True), ("JPY", True), ("usd", False), ("ZZZ", False), ("XXX", False), ("US", False), (None, False)])
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [("USD", True), ("JPY", True), ("usd", False), ("ZZZ", False), ("XXX", False), ("US", False), (None, False)],
+)
 def test_currency_validation(code, valid):
     assert is_valid_currency(code) is valid
 
 
-@given(cents=st.integers(min_value=-10**15, max_value=10**15), currency=st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
+@given(cents=st.integers(min_value=-(10**15), max_value=10**15), currency=st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
 def test_cents_round_trip(cents, currency):
     assert to_cents(from_cents(cents, currency), currency) == cents
 
 
-@given(amount=st.decimals(min_value=-10**9, max_value=10**9, places=6), currency=st.sampled_from(["USD", "JPY", "KWD"]))
+@given(
+    amount=st.decimals(min_value=-(10**9), max_value=10**9, places=6), currency=st.sampled_from(["USD", "JPY", "KWD"])
+)
 def test_rounding_is_within_half_a_minor_unit(amount, currency):
     rounded = round_to_minor_unit(amount, currency)
     assert abs(rounded - amount) <= Decimal(1).scaleb(-minor_unit_exponent(currency)) / 2

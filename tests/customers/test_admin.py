@@ -95,8 +95,12 @@ def test_add_through_the_admin_allocates_the_sequence(superuser_client, organiza
 def test_admin_form_refuses_an_invalid_currency(superuser_client, organization):
     response = superuser_client.post(
         ADD,
-        {**_inline_management_data(superuser_client), "organization": str(organization.pk), "external_id": "bad",
-         "currency": "ZZZ"},
+        {
+            **_inline_management_data(superuser_client),
+            "organization": str(organization.pk),
+            "external_id": "bad",
+            "currency": "ZZZ",
+        },
     )
 
     assert response.status_code == 200

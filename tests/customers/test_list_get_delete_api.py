@@ -15,11 +15,29 @@ pytestmark = pytest.mark.django_db
 def catalog(organization):
     """Five customers, created in this order (so listed in reverse)."""
     specs = [
-        ("c1", dict(name="Alpha Widgets", country="FR", currency="EUR", customer_type="company")),
-        ("c2", dict(name="Beta", firstname="Ada", country="DE", currency="EUR", customer_type="individual")),
-        ("c3", dict(name="Gamma", email="ops@gamma.test", country="US", currency="USD", customer_type="company")),
-        ("c4", dict(name="Delta", lastname="Widgetson", country="FR", currency="USD", customer_type="individual")),
-        ("c5", dict(name="Epsilon", country="", currency="", customer_type="")),
+        ("c1", {"name": "Alpha Widgets", "country": "FR", "currency": "EUR", "customer_type": "company"}),
+        ("c2", {"name": "Beta", "firstname": "Ada", "country": "DE", "currency": "EUR", "customer_type": "individual"}),
+        (
+            "c3",
+            {
+                "name": "Gamma",
+                "email": "ops@gamma.test",
+                "country": "US",
+                "currency": "USD",
+                "customer_type": "company",
+            },
+        ),
+        (
+            "c4",
+            {
+                "name": "Delta",
+                "lastname": "Widgetson",
+                "country": "FR",
+                "currency": "USD",
+                "customer_type": "individual",
+            },
+        ),
+        ("c5", {"name": "Epsilon", "country": "", "currency": "", "customer_type": ""}),
     ]
     return [CustomerFactory(organization=organization, external_id=key, **fields) for key, fields in specs]
 

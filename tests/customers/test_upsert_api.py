@@ -15,9 +15,27 @@ def test_create_renders_every_field_in_lagos_shape(api, organization):
     assert body["lago_id"] == str(customer.id)
     assert body["sequential_id"] == 1
     assert body["slug"] == "acme-001"
-    for key in ("name", "firstname", "lastname", "customer_type", "email", "phone", "url", "legal_name",
-                "legal_number", "tax_identification_number", "address_line1", "address_line2", "city", "state",
-                "zipcode", "country", "currency", "timezone", "net_payment_term"):
+    for key in (
+        "name",
+        "firstname",
+        "lastname",
+        "customer_type",
+        "email",
+        "phone",
+        "url",
+        "legal_name",
+        "legal_number",
+        "tax_identification_number",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zipcode",
+        "country",
+        "currency",
+        "timezone",
+        "net_payment_term",
+    ):
         assert body[key] == FULL_PAYLOAD[key], key
     assert body["applicable_timezone"] == "Europe/Paris"
     assert body["billing_configuration"] == FULL_PAYLOAD["billing_configuration"]

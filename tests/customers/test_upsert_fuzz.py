@@ -9,7 +9,11 @@ from tests.customers.conftest import FULL_PAYLOAD, upsert
 pytestmark = pytest.mark.django_db
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=300),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=300),
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=25), children, max_size=6),
     max_leaves=12,
 )

@@ -43,29 +43,61 @@ INVALID_FIELDS = [
     pytest.param({"metadata": {"key": "a"}}, "metadata", "invalid_type", id="metadata-object"),
     pytest.param({"metadata": "a=b"}, "metadata", "invalid_type", id="metadata-string"),
     pytest.param({"metadata": _metadata(6)}, "metadata", "invalid_count", id="too-many-metadata"),
-    pytest.param({"metadata": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]}, "metadata",
-                 "duplicated_key", id="duplicated-metadata-key"),
-    pytest.param({"metadata": [{"key": "k" * 21, "value": "v"}]}, "metadata.0.key", "value_is_too_long",
-                 id="long-metadata-key"),
-    pytest.param({"metadata": [{"key": "k", "value": "v" * 101}]}, "metadata.0.value", "value_is_too_long",
-                 id="long-metadata-value"),
+    pytest.param(
+        {"metadata": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]},
+        "metadata",
+        "duplicated_key",
+        id="duplicated-metadata-key",
+    ),
+    pytest.param(
+        {"metadata": [{"key": "k" * 21, "value": "v"}]}, "metadata.0.key", "value_is_too_long", id="long-metadata-key"
+    ),
+    pytest.param(
+        {"metadata": [{"key": "k", "value": "v" * 101}]},
+        "metadata.0.value",
+        "value_is_too_long",
+        id="long-metadata-value",
+    ),
     pytest.param({"metadata": [{"key": "k"}]}, "metadata.0.value", "value_is_mandatory", id="metadata-no-value"),
-    pytest.param({"metadata": [{"key": "k", "value": 3}]}, "metadata.0.value", "invalid_type",
-                 id="metadata-number-value"),
-    pytest.param({"billing_configuration": {"payment_provider": "paypal"}}, "billing_configuration.payment_provider",
-                 "value_is_invalid", id="unknown-payment-provider"),
-    pytest.param({"billing_configuration": {"invoice_grace_period": -2}},
-                 "billing_configuration.invoice_grace_period", "value_is_out_of_range", id="negative-grace"),
-    pytest.param({"billing_configuration": {"invoice_grace_period": "3"}},
-                 "billing_configuration.invoice_grace_period", "invalid_type", id="string-grace"),
-    pytest.param({"billing_configuration": {"sync_with_provider": "yes"}},
-                 "billing_configuration.sync_with_provider", "invalid_type", id="string-sync"),
-    pytest.param({"billing_configuration": {"document_locale": "french"}},
-                 "billing_configuration.document_locale", "invalid_value", id="bad-locale"),
-    pytest.param({"billing_configuration": ["stripe"]}, "billing_configuration", "invalid_type",
-                 id="billing-configuration-list"),
-    pytest.param({"billing_configuration": None}, "billing_configuration", "value_is_mandatory",
-                 id="billing-configuration-null"),
+    pytest.param(
+        {"metadata": [{"key": "k", "value": 3}]}, "metadata.0.value", "invalid_type", id="metadata-number-value"
+    ),
+    pytest.param(
+        {"billing_configuration": {"payment_provider": "paypal"}},
+        "billing_configuration.payment_provider",
+        "value_is_invalid",
+        id="unknown-payment-provider",
+    ),
+    pytest.param(
+        {"billing_configuration": {"invoice_grace_period": -2}},
+        "billing_configuration.invoice_grace_period",
+        "value_is_out_of_range",
+        id="negative-grace",
+    ),
+    pytest.param(
+        {"billing_configuration": {"invoice_grace_period": "3"}},
+        "billing_configuration.invoice_grace_period",
+        "invalid_type",
+        id="string-grace",
+    ),
+    pytest.param(
+        {"billing_configuration": {"sync_with_provider": "yes"}},
+        "billing_configuration.sync_with_provider",
+        "invalid_type",
+        id="string-sync",
+    ),
+    pytest.param(
+        {"billing_configuration": {"document_locale": "french"}},
+        "billing_configuration.document_locale",
+        "invalid_value",
+        id="bad-locale",
+    ),
+    pytest.param(
+        {"billing_configuration": ["stripe"]}, "billing_configuration", "invalid_type", id="billing-configuration-list"
+    ),
+    pytest.param(
+        {"billing_configuration": None}, "billing_configuration", "value_is_mandatory", id="billing-configuration-null"
+    ),
     pytest.param({"metadata": ["a"]}, "metadata.0", "invalid_type", id="metadata-entry-string"),
 ]
 

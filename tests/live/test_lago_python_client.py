@@ -56,7 +56,12 @@ def make_plan(client: Client, code: str, amount_cents: int, metric_id: str, inte
                                     invoice_display_name="EU region",
                                     properties={
                                         "graduated_ranges": [
-                                            {"from_value": 0, "to_value": None, "per_unit_amount": "0.4", "flat_amount": "0"}
+                                            {
+                                                "from_value": 0,
+                                                "to_value": None,
+                                                "per_unit_amount": "0.4",
+                                                "flat_amount": "0",
+                                            }
                                         ]
                                     },
                                     values={"region": ["eu"]},
@@ -64,8 +69,11 @@ def make_plan(client: Client, code: str, amount_cents: int, metric_id: str, inte
                             ]
                         ),
                     ),
-                    Charge(billable_metric_id=metric_id, charge_model="package",
-                           properties={"amount": "5", "package_size": 100, "free_units": 10}),
+                    Charge(
+                        billable_metric_id=metric_id,
+                        charge_model="package",
+                        properties={"amount": "5", "package_size": 100, "free_units": 10},
+                    ),
                 ]
             ),
         )
@@ -86,8 +94,9 @@ def test_catalog_and_subscription_lifecycle_through_the_official_client(client, 
             tax_identification_number="FR123",
             net_payment_term=30,
             metadata=MetadataList(__root__=[Metadata(key="segment", value="pro", display_in_invoice=True)]),
-            billing_configuration=CustomerBillingConfiguration(invoice_grace_period=3, payment_provider="stripe",
-                                                               provider_customer_id="cus_123"),
+            billing_configuration=CustomerBillingConfiguration(
+                invoice_grace_period=3, payment_provider="stripe", provider_customer_id="cus_123"
+            ),
         )
     )
     assert customer.external_id == "cust-1"
@@ -119,8 +128,8 @@ def test_catalog_and_subscription_lifecycle_through_the_official_client(client, 
     assert client.billable_metrics.find("api_calls").lago_id == metric.lago_id
 
     basic = make_plan(client, "basic", 1000, metric.lago_id)
-    premium = make_plan(client, "premium", 5000, metric.lago_id)
-    cheap = make_plan(client, "cheap", 500, metric.lago_id)
+    make_plan(client, "premium", 5000, metric.lago_id)
+    make_plan(client, "cheap", 500, metric.lago_id)
     assert basic.amount_cents == 1000 and basic.amount_currency == "EUR"
     charge_models = sorted(charge.charge_model for charge in basic.charges.__root__)
     assert charge_models == ["graduated", "package"]

@@ -106,10 +106,16 @@ def test_delete_of_a_metric_priced_by_a_charge_is_refused(api, organization):
         ({"aggregation_type": "max_agg", "field_name": None}, {"field_name": ["value_is_mandatory"]}),
         ({"aggregation_type": "unique_count_agg", "field_name": ""}, {"field_name": ["value_is_mandatory"]}),
         ({"aggregation_type": "max_agg", "recurring": True}, {"recurring": ["not_compatible_with_aggregation_type"]}),
-        ({"aggregation_type": "latest_agg", "recurring": True}, {"recurring": ["not_compatible_with_aggregation_type"]}),
+        (
+            {"aggregation_type": "latest_agg", "recurring": True},
+            {"recurring": ["not_compatible_with_aggregation_type"]},
+        ),
         ({"aggregation_type": "count_agg", "recurring": True}, {"recurring": ["not_compatible_with_aggregation_type"]}),
         ({"weighted_interval": "seconds"}, {"weighted_interval": ["not_compatible_with_aggregation_type"]}),
-        ({"weighted_interval": "hours", "aggregation_type": "weighted_sum_agg"}, {"weighted_interval": ["value_is_invalid"]}),
+        (
+            {"weighted_interval": "hours", "aggregation_type": "weighted_sum_agg"},
+            {"weighted_interval": ["value_is_invalid"]},
+        ),
         ({"recurring": "true"}, {"recurring": ["invalid_type"]}),
         ({"rounding_function": "truncate"}, {"rounding_function": ["value_is_invalid"]}),
         ({"rounding_precision": "2"}, {"rounding_precision": ["invalid_type"]}),
@@ -142,7 +148,9 @@ def test_a_duplicate_code_is_refused(api, organization):
 def test_renaming_onto_an_existing_code_is_refused(api):
     create(api)
     create(api, code="other")
-    assert_refused(api.put(f"{URL}/other", {"billable_metric": {"code": "api_calls"}}), {"code": ["value_already_exist"]})
+    assert_refused(
+        api.put(f"{URL}/other", {"billable_metric": {"code": "api_calls"}}), {"code": ["value_already_exist"]}
+    )
     assert set(BillableMetric.objects.values_list("code", flat=True)) == {"api_calls", "other"}
 
 

@@ -181,7 +181,9 @@ def test_parsing_gives_frozen_typed_properties_for_pricing():
 
 # Contiguity as a property: generated tier lists that follow on are accepted; breaking one boundary is refused.
 
-widths = st.one_of(st.integers(min_value=1, max_value=10_000), st.decimals(min_value="0.01", max_value="1000", places=2))
+widths = st.one_of(
+    st.integers(min_value=1, max_value=10_000), st.decimals(min_value="0.01", max_value="1000", places=2)
+)
 
 
 @st.composite

@@ -131,7 +131,12 @@ def test_update_changes_only_the_keys_sent(api, metric):
     response = api.put(f"{URL}/basic", {"plan": {"name": "Basic v2", "amount_cents": 1200}})
     assert response.status_code == 200
     body = response.json()["plan"]
-    assert (body["name"], body["amount_cents"], body["interval"], body["amount_currency"]) == ("Basic v2", 1200, "monthly", "EUR")
+    assert (body["name"], body["amount_cents"], body["interval"], body["amount_currency"]) == (
+        "Basic v2",
+        1200,
+        "monthly",
+        "EUR",
+    )
     assert len(body["charges"]) == 2
     assert body["minimum_commitment"]["amount_cents"] == 5000
 
@@ -153,7 +158,9 @@ def test_update_replaces_the_charge_set(api, metric):
     updated, created = response.json()["plan"]["charges"]
     assert updated["lago_id"] == kept["lago_id"]
     assert (updated["charge_model"], updated["properties"]) == ("standard", {"amount": "0.1"})
-    assert updated["filters"] == [{"invoice_display_name": None, "properties": {"amount": "0.2"}, "values": {"region": ["us"]}}]
+    assert updated["filters"] == [
+        {"invoice_display_name": None, "properties": {"amount": "0.2"}, "values": {"region": ["us"]}}
+    ]
     assert created["lago_id"] not in {charge["lago_id"] for charge in charges}
     assert not Charge.objects.filter(id=charges[1]["lago_id"]).exists()
     assert ChargeFilter.objects.count() == 1

@@ -13,7 +13,12 @@ URL = "/api/v1/plans"
 
 
 def standard(metric, amount="0.5", **fields) -> dict:
-    return {"billable_metric_id": str(metric.id), "charge_model": "standard", "properties": {"amount": amount}, **fields}
+    return {
+        "billable_metric_id": str(metric.id),
+        "charge_model": "standard",
+        "properties": {"amount": amount},
+        **fields,
+    }
 
 
 def body(**fields) -> dict:
@@ -133,7 +138,9 @@ def test_every_error_of_a_request_is_reported_at_once(api, metric):
 def test_a_charge_filter_needs_a_metric_with_filters(api, organization):
     bare = BillableMetricFactory(organization=organization, code="bare")
     charge = standard(bare, filters=[{"values": {"region": ["eu"]}, "properties": {"amount": "1"}}])
-    assert_refused(api.post(URL, {"plan": body(charges=[charge])}), {"charges.0.filters.0.values.region": ["value_is_invalid"]})
+    assert_refused(
+        api.post(URL, {"plan": body(charges=[charge])}), {"charges.0.filters.0.values.region": ["value_is_invalid"]}
+    )
     assert_nothing_written()
 
 
@@ -161,7 +168,8 @@ def test_a_refused_update_changes_nothing(api, metric):
 def test_an_update_is_checked_against_the_stored_interval(api):
     api.post(URL, {"plan": body(interval="yearly", bill_charges_monthly=True)})
     assert_refused(
-        api.put(f"{URL}/basic", {"plan": {"interval": "monthly"}}), {"bill_charges_monthly": ["not_compatible_with_interval"]}
+        api.put(f"{URL}/basic", {"plan": {"interval": "monthly"}}),
+        {"bill_charges_monthly": ["not_compatible_with_interval"]},
     )
     assert Plan.objects.get().interval == "yearly"
     assert api.put(f"{URL}/basic", {"plan": {"interval": "monthly", "bill_charges_monthly": None}}).status_code == 200
@@ -189,5 +197,7 @@ def test_interval_and_currency_stay_while_subscriptions_are_live(api, subscribe)
         response, {"interval": ["plan_has_live_subscriptions"], "amount_currency": ["plan_has_live_subscriptions"]}
     )
     assert Plan.objects.filter(interval="monthly", amount_currency="EUR", name="Basic").exists()
-    unchanged = api.put(f"{URL}/basic", {"plan": {"interval": "monthly", "amount_currency": "EUR", "amount_cents": 900}})
+    unchanged = api.put(
+        f"{URL}/basic", {"plan": {"interval": "monthly", "amount_currency": "EUR", "amount_cents": 900}}
+    )
     assert unchanged.status_code == 200

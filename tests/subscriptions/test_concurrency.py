@@ -34,9 +34,11 @@ def test_concurrent_posts_of_a_new_external_id_make_one_subscription(organizatio
     PlanFactory(organization=organization, code="basic")
 
     results = in_threads(
-        lambda _: subscription_create(
-            organization=organization, external_customer_id="cust_1", plan_code="basic", external_id="sub_1"
-        ).pk,
+        lambda _: (
+            subscription_create(
+                organization=organization, external_customer_id="cust_1", plan_code="basic", external_id="sub_1"
+            ).pk
+        ),
         count=4,
     )
 
@@ -50,9 +52,11 @@ def test_concurrent_posts_for_different_customers_leave_one_owner(organization):
         SubscriptionCustomerFactory(organization=organization, external_id=f"cust_{index}", currency="USD")
 
     results = in_threads(
-        lambda index: subscription_create(
-            organization=organization, external_customer_id=f"cust_{index}", plan_code="basic", external_id="sub_1"
-        ).pk,
+        lambda index: (
+            subscription_create(
+                organization=organization, external_customer_id=f"cust_{index}", plan_code="basic", external_id="sub_1"
+            ).pk
+        ),
         count=4,
     )
 

@@ -30,16 +30,37 @@ WORKED_EXAMPLES = [
     # 23:30 UTC on Jan 31 is already February 1 in Paris.
     ("monthly", "calendar", "Europe/Paris", "2024-01-01", "2024-01-31T23:30", "2024-01-31T23:00", "2024-02-29T23:00"),
     # America/New_York: November 2024 gains an hour on the 3rd.
-    ("monthly", "calendar", "America/New_York", "2024-01-01T05:00", "2024-11-10",
-     "2024-11-01T04:00", "2024-12-01T05:00"),
-    ("weekly", "calendar", "America/New_York", "2024-01-01T05:00", "2024-11-01",
-     "2024-10-28T04:00", "2024-11-04T05:00"),
+    (
+        "monthly",
+        "calendar",
+        "America/New_York",
+        "2024-01-01T05:00",
+        "2024-11-10",
+        "2024-11-01T04:00",
+        "2024-12-01T05:00",
+    ),
+    (
+        "weekly",
+        "calendar",
+        "America/New_York",
+        "2024-01-01T05:00",
+        "2024-11-01",
+        "2024-10-28T04:00",
+        "2024-11-04T05:00",
+    ),
     # Pacific/Auckland: summer time ends on 2024-04-07, UTC+13 to UTC+12.
     ("monthly", "calendar", "Pacific/Auckland", "2024-01-01", "2024-04-15", "2024-03-31T11:00", "2024-04-30T12:00"),
     ("yearly", "calendar", "Pacific/Auckland", "2023-06-01", "2024-06-01", "2023-12-31T11:00", "2024-12-31T11:00"),
     # America/Santiago moves its clocks at midnight: Sunday 2022-09-11 starts at 01:00 (-03).
-    ("weekly", "anniversary", "America/Santiago", "2022-08-28T12:00", "2022-09-12",
-     "2022-09-11T04:00", "2022-09-18T03:00"),
+    (
+        "weekly",
+        "anniversary",
+        "America/Santiago",
+        "2022-08-28T12:00",
+        "2022-09-12",
+        "2022-09-11T04:00",
+        "2022-09-18T03:00",
+    ),
     # Anniversary: a 31st comes back to the 31st after a short month, leap years included.
     ("monthly", "anniversary", "UTC", "2024-01-31T08:00", "2024-02-15", "2024-01-31T08:00", "2024-02-29"),
     ("monthly", "anniversary", "UTC", "2024-01-31T08:00", "2024-03-10", "2024-02-29", "2024-03-31"),
@@ -55,12 +76,33 @@ WORKED_EXAMPLES = [
     ("weekly", "anniversary", "UTC", "2024-03-06T14:30", "2024-03-12T23:00", "2024-03-06T14:30", "2024-03-13"),
     ("weekly", "anniversary", "UTC", "2024-03-06T14:30", "2024-03-14", "2024-03-13", "2024-03-20"),
     # The anchor's day is taken in the customer's timezone: 12:00 UTC on Jan 31 is Feb 1 in Auckland.
-    ("monthly", "anniversary", "Pacific/Auckland", "2024-01-31T12:00", "2024-03-15",
-     "2024-02-29T11:00", "2024-03-31T11:00"),
-    ("monthly", "anniversary", "Europe/Paris", "2024-02-29T10:00", "2024-03-30T12:00",
-     "2024-03-28T23:00", "2024-04-28T22:00"),
-    ("monthly", "anniversary", "America/New_York", "2024-10-31T16:00", "2024-11-15",
-     "2024-10-31T16:00", "2024-11-30T05:00"),
+    (
+        "monthly",
+        "anniversary",
+        "Pacific/Auckland",
+        "2024-01-31T12:00",
+        "2024-03-15",
+        "2024-02-29T11:00",
+        "2024-03-31T11:00",
+    ),
+    (
+        "monthly",
+        "anniversary",
+        "Europe/Paris",
+        "2024-02-29T10:00",
+        "2024-03-30T12:00",
+        "2024-03-28T23:00",
+        "2024-04-28T22:00",
+    ),
+    (
+        "monthly",
+        "anniversary",
+        "America/New_York",
+        "2024-10-31T16:00",
+        "2024-11-15",
+        "2024-10-31T16:00",
+        "2024-11-30T05:00",
+    ),
 ]
 
 

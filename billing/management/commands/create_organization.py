@@ -16,7 +16,8 @@ class Command(BaseCommand):
         try:
             organization, issued = organization_create(name=name, default_currency=currency, timezone_name=timezone)
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
+            messages = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            raise CommandError(messages) from exc
         self.stdout.write(f"Created organization {organization.name} ({organization.id}).")
         self.stdout.write("Its API key, shown once:")
         self.stdout.write(issued.raw_key)

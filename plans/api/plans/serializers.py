@@ -46,9 +46,7 @@ class BillableMetricIdField(serializers.UUIDField):
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError:
-            raise serializers.ValidationError(
-                "billable_metric_not_found", code="billable_metric_not_found"
-            ) from None
+            raise serializers.ValidationError("billable_metric_not_found", code="billable_metric_not_found") from None
 
 
 class MinimumCommitmentInputSerializer(NestedInputSerializer):

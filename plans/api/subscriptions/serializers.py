@@ -6,8 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.api.fields import MoneyCentsField
-from billing.api.fields import StrictCharField
+from billing.api.fields import MoneyCentsField, StrictCharField
 from plans.models import Subscription
 from plans.selectors.subscriptions import (
     subscription_current_billing_period,
@@ -106,4 +105,3 @@ class SubscriptionSerializer(serializers.Serializer):
     def get_current_billing_period_ending_at(self, subscription: Subscription) -> str | None:
         period = subscription_current_billing_period(subscription=subscription)
         return _datetime.to_representation(period.end) if period else None
-
