@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 SYSTEM_PACKAGES := postgresql redis-server clickhouse-server clickhouse-client libharfbuzz-subset0 poppler-utils
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev system-deps run migrate collectstatic test lint check-schema bench clean
+.PHONY: install install-dev system-deps run migrate collectstatic test lint check-schema clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,11 @@ run: migrate collectstatic
 	$(PY) manage.py bootstrap_demo
 	$(PY) scripts/run_embedded.py
 
-lint: install-dev
+lint: install-dev | var
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
 
 check-schema: install-dev
 	DJANGO_SETTINGS_MODULE=billing.settings $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null

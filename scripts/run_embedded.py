@@ -23,9 +23,20 @@ def commands(python: str) -> list[list[str]]:
     # Gossip, mingle and heartbeats are broadcasts between workers: with one worker on a polled filesystem broker they
     # would only add files to sweep.
     worker = [
-        python, "-m", "celery", "-A", "billing", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--schedule", str(VAR_DIR / "celerybeat-schedule"),
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "billing",
+        "worker",
+        "--beat",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--schedule",
+        str(VAR_DIR / "celerybeat-schedule"),
     ]
     return [web, worker]
 
