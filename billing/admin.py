@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from billing.admin_scoping import OrganizationScopedAdmin
-from billing.models import ApiKey, Organization, OrganizationMember
+from billing.models import ApiKey, Organization, OrganizationMember, Sequence
 from billing.selectors import organization_for_user
 from billing.services import api_key_issue, api_key_revoke
 
@@ -75,3 +75,20 @@ class OrganizationMemberAdmin(OrganizationScopedAdmin):
     list_display = ("user", "organization", "created_at")
     search_fields = ("user__username", "organization__name")
     autocomplete_fields = ("user",)
+
+
+@admin.register(Sequence)
+class SequenceAdmin(OrganizationScopedAdmin):
+    """Counters are advanced only under a row lock by the services that number things; the admin only shows them."""
+
+    list_display = ("organization", "name", "value")
+    search_fields = ("name", "organization__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import transaction
 
-from billing.models import ApiKey, Organization
-from billing.services import organization_member_set
+from billing.models import ApiKey, Organization, Sequence
+from billing.services import organization_member_set, sequence_next
 from tests.factories.billing import OrganizationFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,13 @@ def test_issue_key_action_and_secrets_are_read_only(superuser_client, organizati
 def test_organizations_of_two_names_are_independent():
     first, second = OrganizationFactory(name="One"), OrganizationFactory(name="Two")
     assert first.webhook_hmac_key != second.webhook_hmac_key
+
+
+def test_sequences_are_visible_but_not_editable(superuser_client, organization):
+    with transaction.atomic():
+        assert sequence_next(organization=organization, name="customer") == 1
+        assert sequence_next(organization=organization, name="customer") == 2
+    sequence = Sequence.objects.get(organization=organization, name="customer")
+    assert superuser_client.get("/admin/billing/sequence/").status_code == 200
+    assert superuser_client.post(f"/admin/billing/sequence/{sequence.pk}/change/", {"value": 0}).status_code == 403
+    assert Sequence.objects.get(pk=sequence.pk).value == 2
