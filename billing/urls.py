@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("customers.api.urls")),
     path("", include("plans.api.urls")),
+    path("", include("metering.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,48 @@
+import uuid
+
+from django.db import models
+
+from billing.models import Organization
+
+
+class Event(models.Model):
+    """A usage event as received: the SQL store's table, and the durable idempotent inbox of the ClickHouse store.
+
+    `diagnostics` lists why the event may not be counted (see metering.diagnostics), comma-separated and sorted, so
+    that both SQLite and PostgreSQL can filter on it with a plain LIKE.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    transaction_id = models.CharField(max_length=255)
+    external_subscription_id = models.CharField(max_length=255)
+    code = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()
+    properties = models.JSONField(default=dict, blank=True)
+    precise_total_amount_cents = models.DecimalField(max_digits=40, decimal_places=15, null=True, blank=True)
+    ingested_at = models.DateTimeField()
+    diagnostics = models.CharField(max_length=255, blank=True, default="")
+    # Null while the ClickHouse store still has to forward the row; the SQL store writes rows already settled
+    # (flushed_at = ingested_at), so the partial index below only ever holds the ClickHouse backlog.
+    flushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_subscription_id", "transaction_id"],
+                name="unique_event_transaction_per_subscription",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "external_subscription_id", "code", "timestamp"]),
+            models.Index(fields=["organization", "code", "timestamp"]),
+            models.Index(fields=["organization", "transaction_id"]),
+            models.Index(fields=["organization", "-ingested_at"]),
+            models.Index(
+                fields=["ingested_at"], name="event_unflushed_idx", condition=models.Q(flushed_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.transaction_id} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
