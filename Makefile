@@ -1,12 +1,15 @@
 # Two commands on a fresh machine: `make run` (install and serve the embedded platform), `make test` (the suite).
+# `make bench` measures ingestion and aggregation (figures in var/bench/*.json).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 SYSTEM_PACKAGES := postgresql redis-server clickhouse-server clickhouse-client libharfbuzz-subset0 poppler-utils
+BENCH_PACKAGES := postgresql clickhouse-server wrk
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install install-dev system-deps run migrate collectstatic test lint check-schema clean
+.PHONY: install install-dev system-deps run migrate collectstatic test lint check-schema bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +53,15 @@ lint: install-dev | var
 check-schema: install-dev
 	DJANGO_SETTINGS_MODULE=billing.settings $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# The whole suite on PostgreSQL, then the event store contract suite again on SQLite (the embedded default).
 test: install-dev system-deps lint check-schema
 	$(PY) scripts/test_servers.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest -q tests/metering/contract -k "sql"
+
+# Production-style: gunicorn over collected static files, its own PostgreSQL and ClickHouse, load from wrk.
+bench: collectstatic
+	@bash scripts/install_system_packages.sh $(BENCH_PACKAGES)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/

@@ -113,6 +113,8 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or not Path(STATIC_ROOT)
 # Lago refuses bodies over 1 MB; the API parser enforces it with a 413 in Lago's error shape.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Metering: the most events one POST /api/v1/events/batch may carry (Lago's limit).
+EVENTS_BATCH_MAX = env.int("EVENTS_BATCH_MAX", default=100)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["billing.api.authentication.ApiKeyAuthentication"],

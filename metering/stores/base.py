@@ -4,12 +4,14 @@ Ingestion hands a store `EventRecord`s; billing and current usage ask it `UsageQ
 metering/stores touches event storage.
 """
 
+from __future__ import annotations  # EventStore.list would shadow `list` in the annotations after it
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 PropertyValue = str | int | float | bool | None
 
@@ -27,6 +29,7 @@ class EventRecord:
     precise_total_amount_cents: Decimal | None
     ingested_at: datetime
     diagnostics: tuple[str, ...] = ()
+    lago_id: UUID = field(default_factory=uuid4)  # chosen before storing, so that the response can name it
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,7 @@ class EventStore(Protocol):
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:
         """(external_subscription_id, filter_index, value) per counted event, in timestamp order: for the
         percentage charge model's per-event rules (free first N events, per-transaction min/max)."""
+
+
+class UsageStoreUnavailable(Exception):
+    """The store cannot answer usage queries now (its server is unreachable); events are still accepted and kept."""

@@ -1,0 +1,115 @@
+"""Why a stored event may never be counted: found at the door and reported per event, instead of silently billed 0.
+
+An event is stored whatever its diagnostics say (the metric or subscription may be created after it, and Lago's
+clients cannot resend refused usage), but the response, the event list and the admin show them.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from metering.stores.base import EventRecord, PropertyValue
+from metering.usage import exact_number, parse_number
+from plans.models import BillableMetric, Subscription
+
+
+class Diagnostic(StrEnum):
+    BILLABLE_METRIC_NOT_FOUND = "billable_metric_not_found"
+    SUBSCRIPTION_NOT_FOUND = "subscription_not_found"
+    SUBSCRIPTION_NOT_ACTIVE_AT_TIMESTAMP = "subscription_not_active_at_timestamp"
+    PROPERTY_MISSING = "property_missing"
+    PROPERTY_NOT_NUMERIC = "property_not_numeric"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
+
+
+# Aggregations that read a number from properties[field_name]; unique_count reads any value.
+_NUMERIC_AGGREGATIONS = frozenset({"sum_agg", "max_agg", "latest_agg", "weighted_sum_agg"})
+_VALUE_AGGREGATIONS = _NUMERIC_AGGREGATIONS | {"unique_count_agg"}
+# Stores aggregate in Decimal(38, 12): 26 integer digits.
+
+
+@dataclass(frozen=True)
+class MetricField:
+    aggregation_type: str
+    field_name: str
+
+
+@dataclass(frozen=True)
+class SubscriptionSpan:
+    """One subscription row of an external_id; pending and canceled rows never cover a timestamp."""
+
+    subscription_id: UUID
+    customer_id: UUID
+    status: str
+    started_at: datetime | None
+    terminated_at: datetime | None
+
+    def covers(self, timestamp: datetime) -> bool:
+        if self.status not in (Subscription.Status.ACTIVE, Subscription.Status.TERMINATED) or self.started_at is None:
+            return False
+        # An active row stays open: an event a little ahead of now still belongs to it.
+        return self.started_at <= timestamp and (self.terminated_at is None or timestamp < self.terminated_at)
+
+
+class SubscriptionSpans:
+    """The subscription rows of some external_ids of one organization, loaded in one query."""
+
+    def __init__(self, spans: dict[str, list[SubscriptionSpan]]):
+        self._spans = spans
+
+    @classmethod
+    def load(cls, *, organization_id: UUID, external_ids: Iterable[str]) -> "SubscriptionSpans":
+        rows = Subscription.objects.filter(organization_id=organization_id, external_id__in=set(external_ids))
+        spans: dict[str, list[SubscriptionSpan]] = {}
+        for external_id, *fields in rows.values_list(
+            "external_id", "id", "customer_id", "status", "started_at", "terminated_at"
+        ).order_by("started_at"):
+            spans.setdefault(external_id, []).append(SubscriptionSpan(*fields))
+        return cls(spans)
+
+    def known(self, external_id: str) -> bool:
+        return external_id in self._spans
+
+    def covering(self, external_id: str, timestamp: datetime) -> SubscriptionSpan | None:
+        return next((span for span in self._spans.get(external_id, ()) if span.covers(timestamp)), None)
+
+
+def metric_fields(*, organization_id: UUID, codes: Iterable[str]) -> dict[str, MetricField]:
+    """The organization's billable metrics among `codes`, in one query."""
+    rows = BillableMetric.objects.filter(organization_id=organization_id, code__in=set(codes))
+    return {
+        code: MetricField(aggregation_type=aggregation_type, field_name=field_name)
+        for code, aggregation_type, field_name in rows.values_list("code", "aggregation_type", "field_name")
+    }
+
+
+def event_diagnostics(
+    record: EventRecord, *, metrics: dict[str, MetricField], subscriptions: SubscriptionSpans
+) -> tuple[str, ...]:
+    """The sorted diagnostic codes of one event."""
+    found: list[Diagnostic] = []
+    metric = metrics.get(record.code)
+    if metric is None:
+        found.append(Diagnostic.BILLABLE_METRIC_NOT_FOUND)
+    elif metric.aggregation_type in _VALUE_AGGREGATIONS:
+        found.extend(_property_diagnostics(record.properties.get(metric.field_name), metric.aggregation_type))
+    if not subscriptions.known(record.external_subscription_id):
+        found.append(Diagnostic.SUBSCRIPTION_NOT_FOUND)
+    elif subscriptions.covering(record.external_subscription_id, record.timestamp) is None:
+        found.append(Diagnostic.SUBSCRIPTION_NOT_ACTIVE_AT_TIMESTAMP)
+    return tuple(sorted(code.value for code in found))
+
+
+def _property_diagnostics(value: PropertyValue, aggregation_type: str) -> list[Diagnostic]:
+    if value is None:
+        return [Diagnostic.PROPERTY_MISSING]
+    if aggregation_type not in _NUMERIC_AGGREGATIONS:
+        return []
+    # The stores' own rules, so that a clean event is exactly one the aggregations count.
+    if exact_number(value) is None:
+        return [Diagnostic.PROPERTY_NOT_NUMERIC]
+    if parse_number(value) is None:
+        return [Diagnostic.VALUE_OUT_OF_RANGE]
+    return []

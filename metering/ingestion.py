@@ -1,0 +1,164 @@
+"""Validation of raw events as Lago's clients send them, into `EventRecord`s.
+
+This is the ingestion hot path: a plain loop over dicts, not DRF serializers (DESIGN.md measured DRF eight times
+slower here). Errors are Lago field codes keyed by dotted path: `timestamp`, `properties.region`, or, for a batch,
+prefixed by the event's index (`3.timestamp`), like every other flattened error of the API.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from uuid import UUID
+
+from metering.stores.base import EventRecord
+
+MAX_ID_LENGTH = 255
+MAX_PROPERTIES = 100
+MAX_PROPERTY_KEY_LENGTH = 100
+# Timestamps further away than this are mistakes (milliseconds sent as seconds, a zero clock), not usage.
+MAX_TIMESTAMP_AGE = timedelta(days=5 * 365 + 1)
+MAX_TIMESTAMP_LEAD = timedelta(days=1)
+
+# Event.precise_total_amount_cents is DECIMAL(40, 15): 25 integer digits.
+AMOUNT_PLACES = Decimal("1e-15")
+AMOUNT_LIMIT = Decimal(10) ** 25
+
+UNIX_SECONDS = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ID_FIELDS = ("transaction_id", "external_subscription_id", "code")
+
+
+@dataclass(frozen=True)
+class ParsedEvents:
+    records: list[EventRecord]
+    errors: dict[str, list[str]]
+
+
+def events_parse(
+    raw_events: Sequence[Any], *, organization_id: UUID, now: datetime, keyed_by_index: bool = True
+) -> ParsedEvents:
+    """Every event is checked, so that one answer lists all the errors of a batch.
+
+    keyed_by_index: prefix error paths with the event's index (a batch); a single event's errors are unprefixed.
+    """
+    records: list[EventRecord] = []
+    errors: dict[str, list[str]] = {}
+    earliest = (now - MAX_TIMESTAMP_AGE).timestamp()
+    latest = (now + MAX_TIMESTAMP_LEAD).timestamp()
+    for index, raw in enumerate(raw_events):
+        prefix = f"{index}." if keyed_by_index else ""
+        if not isinstance(raw, dict):
+            errors[str(index) if keyed_by_index else "event"] = ["invalid_type"]
+            continue
+        event_errors: dict[str, list[str]] = {}
+        record = _record(raw, organization_id, now, earliest, latest, event_errors)
+        if event_errors:
+            errors.update({prefix + path: codes for path, codes in event_errors.items()})
+        else:
+            records.append(record)
+    return ParsedEvents(records=records, errors=errors)
+
+
+def _record(
+    raw: dict, organization_id: UUID, now: datetime, earliest: float, latest: float, errors: dict[str, list[str]]
+) -> EventRecord | None:
+    ids = {}
+    for name in _ID_FIELDS:
+        value = raw.get(name)
+        code = _id_error(value)
+        if code:
+            errors[name] = [code]
+        ids[name] = value
+    timestamp = _timestamp(raw.get("timestamp"), now, earliest, latest, errors)
+    properties = _properties(raw.get("properties"), errors)
+    amount = _amount(raw.get("precise_total_amount_cents"), errors)
+    if errors:
+        return None
+    return EventRecord(
+        organization_id=organization_id,
+        transaction_id=ids["transaction_id"],
+        external_subscription_id=ids["external_subscription_id"],
+        code=ids["code"],
+        timestamp=timestamp,
+        properties=properties,
+        precise_total_amount_cents=amount,
+        ingested_at=now,
+    )
+
+
+def _id_error(value: Any) -> str | None:
+    if value is None or value == "":
+        return "value_is_mandatory"
+    if not isinstance(value, str):
+        return "invalid_type"
+    if len(value) > MAX_ID_LENGTH:
+        return "value_is_too_long"
+    if "\x00" in value:
+        return "invalid_value"  # PostgreSQL cannot store NUL in text
+    return None
+
+
+def _timestamp(value: Any, now: datetime, earliest: float, latest: float, errors: dict) -> datetime | None:
+    if value is None:
+        return now
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        errors["timestamp"] = ["invalid_format"]
+        return None
+    if isinstance(value, str):
+        if not UNIX_SECONDS.match(value):
+            errors["timestamp"] = ["invalid_format"]  # ISO 8601 included: Lago takes Unix seconds only
+            return None
+        seconds: int | float | Decimal = Decimal(value)
+    else:
+        seconds = value
+    if not earliest <= seconds <= latest:
+        errors["timestamp"] = ["value_is_out_of_range"]
+        return None
+    return datetime_from_unix_seconds(seconds)
+
+
+def datetime_from_unix_seconds(seconds: int | float | Decimal) -> datetime:
+    """Exact to the microsecond (a float through its shortest repr); OverflowError past datetime's range."""
+    if isinstance(seconds, int):
+        return _EPOCH + timedelta(seconds=seconds)
+    exact = Decimal(repr(seconds)) if isinstance(seconds, float) else seconds
+    return _EPOCH + timedelta(microseconds=int((exact * 1_000_000).to_integral_value(ROUND_HALF_UP)))
+
+
+def _properties(value: Any, errors: dict) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors["properties"] = ["invalid_type"]
+        return {}
+    if len(value) > MAX_PROPERTIES:
+        errors["properties"] = ["too_many_properties"]
+        return {}
+    for key, item in value.items():
+        if len(key) > MAX_PROPERTY_KEY_LENGTH or "\x00" in key:
+            errors["properties"] = ["invalid_key"]
+        elif isinstance(item, dict | list) or (isinstance(item, str) and "\x00" in item):
+            errors[f"properties.{key}"] = ["invalid_value"]
+    return value
+
+
+def _amount(value: Any, errors: dict) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        errors["precise_total_amount_cents"] = ["invalid_type"]
+        return None
+    try:
+        amount = Decimal(repr(value) if isinstance(value, float) else value)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        errors["precise_total_amount_cents"] = ["invalid_value"]
+        return None
+    if abs(amount) >= AMOUNT_LIMIT:
+        errors["precise_total_amount_cents"] = ["value_is_out_of_range"]
+        return None
+    return amount.quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)

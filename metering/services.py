@@ -1,0 +1,88 @@
+"""Writes of events: ingestion, from raw client dicts to stored, diagnosed events."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing.errors import ValidationFailed
+from billing.models import Organization
+from metering.diagnostics import SubscriptionSpans, event_diagnostics, metric_fields
+from metering.ingestion import events_parse
+from metering.selectors import EventDetail, event_detail
+from metering.stores import get_event_store
+from metering.stores.base import EventRecord, StoredEvent
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The stored events, in the order received."""
+
+    events: list[EventDetail]
+
+
+def events_ingest(
+    *, organization: Organization, raw_events: Sequence[Any], at: datetime | None = None, keyed_by_index: bool = True
+) -> IngestResult:
+    """Validates, diagnoses and stores events all or nothing.
+
+    Refuses with ValidationFailed: a batch over settings.EVENTS_BATCH_MAX, any invalid event, and a transaction_id
+    already stored for its subscription or repeated in the batch (`value_already_exist`). Error paths are prefixed by
+    the event's index unless keyed_by_index is False (the single-event endpoint). `at`: the time of receipt.
+    """
+    if len(raw_events) > settings.EVENTS_BATCH_MAX:
+        raise ValidationFailed.single("events", "too_many_events")
+    if not raw_events:
+        raise ValidationFailed.single("events", "value_is_mandatory")
+    now = at or timezone.now()
+    parsed = events_parse(raw_events, organization_id=organization.id, now=now, keyed_by_index=keyed_by_index)
+    if parsed.errors:
+        raise ValidationFailed(parsed.errors)
+
+    records = parsed.records
+    spans = SubscriptionSpans.load(
+        organization_id=organization.id, external_ids={record.external_subscription_id for record in records}
+    )
+    metrics = metric_fields(organization_id=organization.id, codes={record.code for record in records})
+    records = [
+        replace(record, diagnostics=event_diagnostics(record, metrics=metrics, subscriptions=spans))
+        for record in records
+    ]
+    outcome = get_event_store().insert(records)
+    if not outcome.accepted:
+        paths = (f"{index}.transaction_id" if keyed_by_index else "transaction_id" for index in outcome.duplicates)
+        raise ValidationFailed({path: ["value_already_exist"] for path in paths})
+
+    usage_changed(
+        organization_id=organization.id,
+        external_subscription_ids={record.external_subscription_id for record in records},
+    )
+    return IngestResult(events=[event_detail(event=_stored(record), spans=spans) for record in records])
+
+
+def usage_changed(*, organization_id: UUID, external_subscription_ids: Iterable[str]) -> None:
+    """Called once new usage of these subscriptions is stored.
+
+    The extension point for whatever caches usage (current usage, invoice previews): it must invalidate here. It is
+    called after the events are durably stored, outside their transaction, and must stay cheap and never fail
+    ingestion. Metering itself caches no usage, so it does nothing yet.
+    """
+
+
+def _stored(record: EventRecord) -> StoredEvent:
+    return StoredEvent(
+        organization_id=record.organization_id,
+        transaction_id=record.transaction_id,
+        external_subscription_id=record.external_subscription_id,
+        code=record.code,
+        timestamp=record.timestamp,
+        properties=record.properties,
+        precise_total_amount_cents=record.precise_total_amount_cents,
+        ingested_at=record.ingested_at,
+        diagnostics=record.diagnostics,
+        lago_id=record.lago_id,
+    )
