@@ -5,11 +5,14 @@ transaction_id already stored, also by a concurrent request) the transaction rol
 events already known. A prior read alone could not stop two concurrent requests from both inserting.
 """
 
+import json
 from collections.abc import Sequence
 from typing import ClassVar
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+import orjson
+import psycopg
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 
 from metering.models import Event
@@ -40,18 +43,23 @@ class SqlEventWrites:
         repeated = _repeated_in_batch(events)
         if repeated:
             return InsertOutcome(stored=0, duplicates=tuple(sorted(repeated | _already_stored(events))))
-        rows = [self._row(event) for event in events]
         for _attempt in range(_INSERT_ATTEMPTS):
             try:
                 with transaction.atomic():
-                    Event.objects.bulk_create(rows)
+                    self._insert_rows(events)
             except IntegrityError:
                 known = _already_stored(events)
                 if known:
                     return InsertOutcome(stored=0, duplicates=tuple(sorted(known)))
             else:
-                return InsertOutcome(stored=len(rows))
+                return InsertOutcome(stored=len(events))
         raise IntegrityError("events kept colliding with concurrent inserts that then rolled back")
+
+    def _insert_rows(self, events: Sequence[EventRecord]) -> None:
+        if connection.vendor == "postgresql":
+            _insert_rows_postgresql(events, settled=self.settles_on_insert)
+        else:
+            Event.objects.bulk_create([self._row(event) for event in events])
 
     def get(
         self, *, organization_id: UUID, transaction_id: str, external_subscription_id: str | None = None
@@ -146,3 +154,47 @@ def _stored(row: Event) -> StoredEvent:
         diagnostics=tuple(row.diagnostics.split(",")) if row.diagnostics else (),
         lago_id=row.id,
     )
+
+
+# The ingestion hot path on PostgreSQL: one INSERT over unnest()ed column arrays. Its text never changes with the
+# batch size, so psycopg parses it once, and nothing is built per row but the column lists (bulk_create spent most
+# of a 100-event request preparing 1,100 placeholders).
+_UNNEST_INSERT = """
+INSERT INTO metering_event (
+    id, organization_id, transaction_id, external_subscription_id, code, "timestamp", properties,
+    precise_total_amount_cents, ingested_at, diagnostics, flushed_at
+)
+SELECT * FROM unnest(
+    %b::uuid[], %b::uuid[], %b::varchar[], %b::varchar[], %b::varchar[], %b::timestamptz[], %b::text[]::jsonb[],
+    %b::numeric[], %b::timestamptz[], %b::varchar[], %b::timestamptz[]
+)
+"""
+
+
+def _insert_rows_postgresql(events: Sequence[EventRecord], *, settled: bool) -> None:
+    columns = (
+        [event.lago_id for event in events],
+        [event.organization_id for event in events],
+        [event.transaction_id for event in events],
+        [event.external_subscription_id for event in events],
+        [event.code for event in events],
+        [event.timestamp for event in events],
+        [_json_text(event.properties) for event in events],
+        [event.precise_total_amount_cents for event in events],
+        [event.ingested_at for event in events],
+        [",".join(sorted(event.diagnostics)) for event in events],
+        [event.ingested_at if settled else None for event in events],
+    )
+    connection.ensure_connection()
+    # Django's psycopg cursors bind parameters client-side, quoting every array element through regexes; a plain
+    # psycopg cursor on the same connection (and transaction) sends them bound and in binary (%b): several times
+    # cheaper.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_UNNEST_INSERT, columns)
+
+
+def _json_text(properties: dict) -> str:
+    try:
+        return orjson.dumps(properties).decode()
+    except TypeError:  # integers beyond 64 bits, which orjson refuses and the json module writes exactly
+        return json.dumps(properties)
