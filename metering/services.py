@@ -1,10 +1,9 @@
 """Writes of events: ingestion, from raw client dicts to stored, diagnosed events."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
@@ -57,20 +56,7 @@ def events_ingest(
         paths = (f"{index}.transaction_id" if keyed_by_index else "transaction_id" for index in outcome.duplicates)
         raise ValidationFailed({path: ["value_already_exist"] for path in paths})
 
-    usage_changed(
-        organization_id=organization.id,
-        external_subscription_ids={record.external_subscription_id for record in records},
-    )
     return IngestResult(events=[event_detail(event=_stored(record), spans=spans) for record in records])
-
-
-def usage_changed(*, organization_id: UUID, external_subscription_ids: Iterable[str]) -> None:
-    """Called once new usage of these subscriptions is stored.
-
-    The extension point for whatever caches usage (current usage, invoice previews): it must invalidate here. It is
-    called after the events are durably stored, outside their transaction, and must stay cheap and never fail
-    ingestion. Metering itself caches no usage, so it does nothing yet.
-    """
 
 
 def _stored(record: EventRecord) -> StoredEvent:
