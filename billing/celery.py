@@ -4,9 +4,11 @@ The beat schedule lives here, in code, so every deployment runs the same cycle.
 """
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
 
@@ -22,3 +24,11 @@ app.conf.beat_schedule = {
         "options": {"expires": 240},
     },
 }
+
+if settings.CLICKHOUSE_URL:
+    # Acknowledged events move from the durable SQL inbox into ClickHouse in large batches.
+    app.conf.beat_schedule["flush-events"] = {
+        "task": "metering.flush_events",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 5},
+    }
