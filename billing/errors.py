@@ -38,3 +38,9 @@ class NotAllowed(DomainError):
     def __init__(self, code: str, message: str = ""):
         super().__init__(message or code)
         self.code = code
+
+
+class ServiceUnavailable(DomainError):
+    """A backing service (e.g. the usage store's server) cannot answer now; the request may be retried (503)."""
+
+    code = "service_unavailable"

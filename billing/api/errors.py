@@ -8,7 +8,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from billing.api.parsers import PayloadTooLarge
-from billing.errors import NotAllowed, NotFound, ValidationFailed
+from billing.errors import NotAllowed, NotFound, ServiceUnavailable, ValidationFailed
 
 # DRF's built-in error codes, renamed to the codes Lago's clients know.
 DRF_TO_LAGO_CODES = {
@@ -87,6 +87,10 @@ def lago_exception_handler(exc, context):
         return lago_error(404, exc.code)
     if isinstance(exc, NotAllowed):
         return lago_error(405, exc.code)
+    if isinstance(exc, ServiceUnavailable):
+        response = lago_error(503, exc.code)
+        response["Retry-After"] = "5"
+        return response
     if isinstance(exc, DjangoValidationError):
         details = exc.message_dict if hasattr(exc, "error_dict") else {"base": exc.messages}
         return lago_error(422, "validation_errors", {k: [str(m) for m in v] for k, v in details.items()})

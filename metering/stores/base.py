@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID, uuid4
 
+from billing.errors import ServiceUnavailable
+
 PropertyValue = str | int | float | bool | None
 
 
@@ -142,5 +144,7 @@ class EventStore(Protocol):
         percentage charge model's per-event rules (free first N events, per-transaction min/max)."""
 
 
-class UsageStoreUnavailable(Exception):
+class UsageStoreUnavailable(ServiceUnavailable):
     """The store cannot answer usage queries now (its server is unreachable); events are still accepted and kept."""
+
+    code = "usage_store_unavailable"

@@ -130,6 +130,13 @@ def test_domain_not_found_and_not_allowed_map_to_lago_codes(api):
     assert response.json() == {"status": 405, "error": "Method Not Allowed", "code": "widget_in_use"}
 
 
+def test_an_unavailable_backing_service_is_a_503_to_retry(api):
+    response = api.post("/api/v1/missing", {}, format="json")
+    assert response.status_code == 503
+    assert response.json() == {"status": 503, "error": "Service Unavailable", "code": "service_unavailable"}
+    assert response["Retry-After"] == "5"
+
+
 def test_unsupported_http_method_is_a_405(api):
     response = api.put("/api/v1/probe", {}, format="json")
     assert response.status_code == 405

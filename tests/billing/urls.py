@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from billing.api.fields import CurrencyField, DecimalStringField, StrictIntegerField, TimezoneField
 from billing.api.views import OrganizationAPIView
-from billing.errors import NotAllowed, NotFound
+from billing.errors import NotAllowed, NotFound, ServiceUnavailable
 from billing.models import ApiKey
 
 
@@ -39,6 +39,9 @@ class MissingView(OrganizationAPIView):
 
     def delete(self, request):
         raise NotAllowed("widget_in_use")
+
+    def post(self, request):
+        raise ServiceUnavailable()
 
 
 urlpatterns = [

@@ -1,0 +1,29 @@
+"""Applies the migrations of metering.stores.clickhouse.ddl that the database has not recorded yet."""
+
+from collections.abc import Sequence
+
+import structlog
+
+from metering.stores.clickhouse.ddl import CREATE_MIGRATIONS_TABLE, MIGRATIONS, MIGRATIONS_TABLE, Migration
+from metering.stores.clickhouse.transport import Transport
+
+logger = structlog.get_logger(__name__)
+
+APPLIED_MIGRATIONS = f"SELECT DISTINCT name FROM {MIGRATIONS_TABLE}"
+
+
+def schema_migrate(*, transport: Transport, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
+    """Creates the database if needed and applies the pending migrations in order; returns the names applied."""
+    transport.create_database()
+    transport.execute(CREATE_MIGRATIONS_TABLE)
+    applied = {name for (name,) in transport.execute(APPLIED_MIGRATIONS)}
+    newly_applied = []
+    for migration in migrations:
+        if migration.name in applied:
+            continue
+        for statement in migration.statements:
+            transport.execute(statement)
+        transport.insert(MIGRATIONS_TABLE, ("name",), [(migration.name,)])
+        logger.info("clickhouse_migration_applied", migration=migration.name, database=transport.database)
+        newly_applied.append(migration.name)
+    return newly_applied

@@ -1,0 +1,184 @@
+"""How the store talks to ClickHouse: the native protocol through clickhouse-driver, or chdb in-process (tests).
+
+Both transports take `%(name)s` parameters and substitute them client-side with clickhouse-driver's own escaping, so
+the same store code and SQL run on the 18.16 server and on modern ClickHouse. Rows come back as tuples; a Decimal
+column comes back as a Decimal from the driver and as its exact string from chdb (18.16's toString mangles wide
+Decimal128 values, so the SQL never converts them), and the store reads both with Decimal(str(value)).
+"""
+
+import contextlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from clickhouse_driver import Client
+from clickhouse_driver import errors as driver_errors
+from clickhouse_driver.util.escape import escape_param, escape_params
+
+from metering.stores.base import UsageStoreUnavailable
+
+Params = Mapping[str, Any] | None
+
+DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Large IN lists and window arrays are inlined as literals; 18.16's default (256 KiB) is too small for them.
+QUERY_SETTINGS = {"max_query_size": 64 * 1024 * 1024}
+_UNREACHABLE = (
+    driver_errors.NetworkError,
+    driver_errors.SocketTimeoutError,
+    driver_errors.UnexpectedPacketFromServerError,
+    EOFError,
+    OSError,
+)
+
+
+class Transport(Protocol):
+    database: str
+
+    def execute(self, query: str, params: Params = None) -> list[tuple]: ...
+
+    def iterate(self, query: str, params: Params = None) -> Iterator[tuple]: ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None: ...
+
+    def create_database(self) -> None: ...
+
+    def drop_database(self) -> None: ...
+
+
+def quoted_database(name: str) -> str:
+    if not DATABASE_NAME.fullmatch(name):
+        raise ValueError(f"not a plain ClickHouse database name: {name!r}")
+    return f"`{name}`"
+
+
+class DriverTransport:
+    """clickhouse-driver over the native protocol, one client per thread and process (a client is not thread-safe).
+
+    Connection failures become UsageStoreUnavailable; the client reconnects by itself on the next call.
+    """
+
+    def __init__(self, *, host: str, port: int, user: str, password: str, database: str):
+        self.database = database
+        self._connection = {"host": host, "port": port, "user": user, "password": password}
+        self._local = threading.local()
+
+    @classmethod
+    def from_url(cls, url: str) -> "DriverTransport":
+        parts = urlsplit(url)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 9000,
+            user=parts.username or "default",
+            password=parts.password or "",
+            database=parts.path.lstrip("/") or "default",
+        )
+
+    def _client(self) -> Client:
+        # Keyed by process too: a client (and its socket) inherited through fork() must not be shared.
+        owner, client = getattr(self._local, "client", (None, None))
+        if client is None or owner != os.getpid():
+            client = Client(**self._connection, database=self.database, settings=QUERY_SETTINGS)
+            self._local.client = (os.getpid(), client)
+        return client
+
+    def execute(self, query: str, params: Params = None) -> list[tuple]:
+        with unavailable_on_network_errors():
+            return self._client().execute(query, params)
+
+    def iterate(self, query: str, params: Params = None) -> Iterator[tuple]:
+        with unavailable_on_network_errors():
+            yield from self._client().execute_iter(query, params)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        with unavailable_on_network_errors():
+            self._client().execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
+
+    def create_database(self) -> None:
+        self._on_default_database(f"CREATE DATABASE IF NOT EXISTS {quoted_database(self.database)}")
+
+    def drop_database(self) -> None:
+        self._on_default_database(f"DROP DATABASE IF EXISTS {quoted_database(self.database)}")
+
+    def _on_default_database(self, statement: str) -> None:
+        """Runs a statement through a connection to `default` (one to a missing database would be refused)."""
+        client = Client(**self._connection, database="default")
+        try:
+            with unavailable_on_network_errors():
+                client.execute(statement)
+        finally:
+            client.disconnect()
+
+    def disconnect(self) -> None:
+        _owner, client = getattr(self._local, "client", (None, None))
+        if client is not None:
+            client.disconnect()
+
+
+@contextlib.contextmanager
+def unavailable_on_network_errors() -> Iterator[None]:
+    try:
+        yield
+    except _UNREACHABLE as error:
+        raise UsageStoreUnavailable(f"ClickHouse is unreachable: {error}") from error
+
+
+class _PlainDecimal:
+    """A Decimal spelled in plain notation: clickhouse-driver's escaping would write str(Decimal), e.g. 0E-12."""
+
+    def __init__(self, value: Decimal):
+        self.value = value
+
+    def __str__(self) -> str:
+        return f"{self.value:f}"
+
+
+def _literal_ready(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _PlainDecimal(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_literal_ready(item) for item in value)
+    return value
+
+
+class ChdbTransport:
+    """Modern ClickHouse in-process through chdb, for tests: parameters are substituted exactly as
+    clickhouse-driver does client-side, and JSONCompact rows are turned into tuples like the driver's."""
+
+    def __init__(self, session, *, database: str):
+        self.database = database
+        self._session = session
+        self._session.query("SET output_format_json_quote_decimals = 1")
+
+    def _run(self, query: str) -> list[tuple]:
+        result = self._session.query(query, "JSONCompact")
+        text = result.bytes().decode() if hasattr(result, "bytes") else str(result)
+        if not text.strip():
+            return []
+        return [tuple(row) for row in json.loads(text, parse_float=Decimal)["data"]]
+
+    def execute(self, query: str, params: Params = None) -> list[tuple]:
+        if params is not None:
+            query = query % escape_params({key: _literal_ready(value) for key, value in params.items()}, None)
+        return self._run(query)
+
+    def iterate(self, query: str, params: Params = None) -> Iterator[tuple]:
+        yield from self.execute(query, params)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        if not rows:
+            return
+        values = ", ".join(str(escape_param(_literal_ready(tuple(row)), None)) for row in rows)
+        self._session.query(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")
+
+    def create_database(self) -> None:
+        """Creates the database and makes it the session's current one (chdb has no per-query database)."""
+        self._session.query(f"CREATE DATABASE IF NOT EXISTS {quoted_database(self.database)}")
+        self._session.query(f"USE {quoted_database(self.database)}")
+
+    def drop_database(self) -> None:
+        self._session.query(f"DROP DATABASE IF EXISTS {quoted_database(self.database)}")

@@ -1,0 +1,133 @@
+"""The flusher forwards each inbox row exactly once: a crash between the ClickHouse insert and marking the rows
+flushed, or ClickHouse being unreachable, never loses or doubles an event, in `events` or in the rollups."""
+
+from unittest import mock
+
+import pytest
+
+from metering import tasks
+from metering.models import Event
+from metering.stores.base import Aggregation, UsageQuery, UsageStoreUnavailable
+from metering.stores.clickhouse import ClickHouseEventStore
+from metering.stores.clickhouse.ddl import EVENTS_TABLE, HOURLY_EVENTS_TABLE, HOURLY_NUMBERS_TABLE
+from metering.stores.clickhouse.flusher import events_flush
+from metering.stores.clickhouse.transport import DriverTransport
+from tests.metering.clickhouse.builders import CODE, at, record, window
+from tests.metering.clickhouse.conftest import CountingTransport
+
+EVENTS = 30
+
+
+def stored_counts(transport, organization) -> tuple[int, int, int]:
+    """(rows in events, events in the hourly rollup, numeric values in the numbers rollup) of the organization."""
+    parameters = {"organization_id": str(organization.id)}
+    of_organization = "WHERE organization_id = %(organization_id)s"
+    [(rows,)] = transport.execute(f"SELECT count() FROM {EVENTS_TABLE} {of_organization}", parameters)
+    [(rolled,)] = transport.execute(
+        f"SELECT countMerge(events) FROM {HOURLY_EVENTS_TABLE} {of_organization}", parameters
+    )
+    [(numbers,)] = transport.execute(
+        f"SELECT countMerge(numeric_events) FROM {HOURLY_NUMBERS_TABLE} {of_organization}", parameters
+    )
+    return rows, rolled, numbers
+
+
+def store_events(store, organization, count=EVENTS, prefix="tx"):
+    records = [
+        record(organization.id, f"{prefix}-{index}", at(hours=index / 10), {"value": index}) for index in range(count)
+    ]
+    assert store.insert(records).accepted
+
+
+def count_query(organization) -> UsageQuery:
+    return UsageQuery(
+        organization_id=organization.id,
+        code=CODE,
+        aggregation=Aggregation("count_agg"),
+        windows=[window(at(hours=-1), at(hours=10))],
+    )
+
+
+def test_inbox_rows_wait_unflushed_until_the_flusher_forwards_them(store, transport, organization):
+    store_events(store, organization)
+
+    assert Event.objects.filter(organization=organization, flushed_at__isnull=True).count() == EVENTS
+    assert stored_counts(transport, organization) == (0, 0, 0)
+    assert store.flush() == EVENTS
+    assert not Event.objects.filter(organization=organization, flushed_at__isnull=True).exists()
+    assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
+    assert store.flush() == 0
+
+
+def test_a_crash_after_the_insert_never_duplicates_events_or_rollups(store, transport, organization):
+    store_events(store, organization)
+    crashing = ClickHouseEventStore(CountingTransport(transport, crash_after_insert=True))
+
+    with pytest.raises(RuntimeError, match="died"):
+        crashing.flush()
+
+    assert Event.objects.filter(organization=organization, flushed_at__isnull=True).count() == EVENTS
+    assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
+    store_events(store, organization, count=5, prefix="later")
+    assert store.flush() == EVENTS + 5
+    assert stored_counts(transport, organization) == (EVENTS + 5, EVENTS + 5, EVENTS + 5)
+    [result] = store.aggregate(count_query(organization))
+    assert result.units == EVENTS + 5
+
+
+def test_small_batches_forward_everything(store, transport, organization):
+    store_events(store, organization)
+
+    assert events_flush(transport=transport, batch_size=7) == EVENTS
+    assert store.flush() == 0
+    assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
+
+
+def test_flushing_one_organization_leaves_the_others_pending(store, transport, organization, other_organization):
+    store_events(store, organization)
+    store_events(store, other_organization)
+
+    assert store.flush(organization_id=organization.id) == EVENTS
+    assert Event.objects.filter(organization=other_organization, flushed_at__isnull=True).count() == EVENTS
+
+
+def unreachable_store() -> ClickHouseEventStore:
+    # Nothing listens on port 1 of the loopback: the connection is refused at once.
+    return ClickHouseEventStore(DriverTransport(host="127.0.0.1", port=1, user="default", password="", database="x"))
+
+
+def test_an_unreachable_clickhouse_leaves_rows_unflushed_and_usage_unavailable(organization):
+    store = unreachable_store()
+    store_events(store, organization)  # ingestion only writes the inbox
+
+    with pytest.raises(UsageStoreUnavailable, match="unreachable"):
+        store.flush()
+    with pytest.raises(UsageStoreUnavailable):
+        store.aggregate(count_query(organization))
+    assert Event.objects.filter(organization=organization, flushed_at__isnull=True).count() == EVENTS
+
+
+def test_the_flush_task_forwards_pending_events(store, transport, organization):
+    store_events(store, organization)
+
+    with mock.patch.object(tasks, "get_event_store", return_value=store):
+        assert tasks.flush_events() == EVENTS
+    assert stored_counts(transport, organization)[0] == EVENTS
+
+
+def test_the_flush_task_postpones_while_clickhouse_is_down(organization):
+    store = unreachable_store()
+    store_events(store, organization)
+
+    with mock.patch.object(tasks, "get_event_store", return_value=store):
+        assert tasks.flush_events() == 0
+    assert Event.objects.filter(organization=organization, flushed_at__isnull=True).count() == EVENTS
+
+
+def test_the_flush_task_has_nothing_to_do_with_the_sql_store(settings):
+    settings.CLICKHOUSE_URL = ""
+    tasks.get_event_store.cache_clear()
+    try:
+        assert tasks.flush_events() == 0
+    finally:
+        tasks.get_event_store.cache_clear()
