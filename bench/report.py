@@ -1,0 +1,116 @@
+"""The summary tables `make bench` prints."""
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(width=160)
+
+
+def _verdict(value: float | None, target: float, *, at_most: bool = False) -> str:
+    if value is None:
+        return "-"
+    met = value <= target if at_most else value >= target
+    return "[green]met[/green]" if met else "[red]missed[/red]"
+
+
+def _rate(events_per_s: float | None) -> str:
+    return "-" if events_per_s is None else f"{events_per_s:,.0f}"
+
+
+def print_ingestion(figures: dict, path: Path) -> None:
+    targets = figures["targets"]
+    configurations = figures["configurations"]
+    load = figures["load"]
+    table = Table(
+        title=f"Ingestion: POST /api/v1/events/batch, {load['batch_size']} events per request, "
+        f"{load['connections']} connections, {load['seconds']:.0f} s ({figures['server']})"
+    )
+    columns = (
+        "configuration",
+        "events/s",
+        "vs baseline",
+        "target",
+        "verdict",
+        "idle projection",
+        "p50 / p99 ms",
+        "problems",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("configuration", "problems") else "right")
+    ratio_target = targets["ratio_to_baseline"]
+    rows = [
+        ("baseline", "baseline (parse only)", None),
+        ("postgresql", "PostgreSQL (SQL store)", targets["postgresql_events_per_s"]),
+        ("clickhouse", "ClickHouse store: HTTP accepted", targets["clickhouse_events_per_s"]),
+    ]
+    for name, label, target in rows:
+        if name not in configurations:
+            continue
+        result = configurations[name]
+        ratio = result["ratio_to_baseline"]
+        verdicts = [] if target is None else [_verdict(result["events_per_s"], target), _verdict(ratio, ratio_target)]
+        table.add_row(
+            label,
+            f"{result['events_per_s']:,.0f}",
+            f"{ratio:.2f}" if ratio is not None else "-",
+            "-" if target is None else f">= {target:,} and >= {ratio_target} x",
+            " / ".join(verdicts) or "-",
+            _rate(result["projected_idle_events_per_s"]),
+            f"{result['latency_ms']['p50']:.1f} / {result['latency_ms']['p99']:.1f}",
+            "; ".join(result["problems"]) or "none",
+        )
+    clickhouse = configurations.get("clickhouse", {}).get("clickhouse")
+    if clickhouse:
+        sustained = clickhouse["sustained_events_per_s"]
+        baseline = configurations.get("baseline", {}).get("events_per_s")
+        table.add_row(
+            "ClickHouse store: into ClickHouse",
+            f"{sustained:,.0f}",
+            f"{sustained / baseline:.2f}" if baseline else "-",
+            f">= {targets['clickhouse_events_per_s']:,}",
+            _verdict(sustained, targets["clickhouse_events_per_s"]),
+            _rate(clickhouse["projected_idle_sustained_events_per_s"]),
+            "-",
+            f"during load {clickhouse['flushed_during_load_events_per_s']:,.0f}/s, backlog "
+            f"{clickhouse['backlog_when_load_ended']:,} drained in {clickhouse['drain_seconds_after_load']:.1f} s "
+            f"({_rate(clickhouse['drain_events_per_s'])}/s)",
+        )
+    console.print(table)
+    console.print(
+        "idle projection: events/s scaled as if every core went to the benchmark's own processes (the rest of the "
+        "machine's load is 'other processes' below)"
+    )
+    for name, result in configurations.items():
+        split = ", ".join(f"{component} {cores:.2f}" for component, cores in result["cpu_cores"].items())
+        console.print(f"CPU cores used during {name}: {split}")
+    console.print(f"written to {path}")
+
+
+def print_aggregation(figures: dict, path: Path) -> None:
+    target = figures["p95_target_ms"]
+    table = Table(title=f"Aggregation of one subscription's period ({figures['subscription']})")
+    for column in ("store", "aggregation", "events", "runs", "p50 ms", "p95 ms", "target", "units", "events_count"):
+        table.add_column(column, justify="left" if column in ("store", "aggregation") else "right")
+    for store, by_type in figures["stores"].items():
+        for label, timing in by_type.items():
+            table.add_row(
+                store,
+                label,
+                f"{timing['events']:,}",
+                str(timing["runs"]),
+                f"{timing['p50_ms']:.1f}",
+                f"{timing['p95_ms']:.1f}",
+                f"<= {target} ms: {_verdict(timing['p95_ms'], target, at_most=True)}" if store == "clickhouse" else "-",
+                timing["units"],
+                f"{timing['events_count']:,}",
+            )
+    console.print(table)
+    load = figures["load"]
+    console.print(
+        f"loaded {load['events']:,} events into ClickHouse in {load['clickhouse_seconds']} s "
+        f"({load['clickhouse_events_per_s']:,} events/s) and into PostgreSQL in {load['inbox_copy_seconds']} s, then "
+        f"{load['settling']}; "
+        f"problems: {'; '.join(figures['problems']) or 'none'}; written to {path}"
+    )

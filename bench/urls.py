@@ -1,0 +1,20 @@
+"""billing.urls plus the baseline: a bare view that parses the same batch body and answers 200."""
+
+import orjson
+from django.http import HttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from billing.urls import urlpatterns as billing_urlpatterns
+
+BASELINE_PATH = "bench/baseline"
+
+
+@csrf_exempt
+def parse_only(request):
+    """The framework's ceiling on this machine: routing, middleware, reading and parsing the body, nothing else."""
+    orjson.loads(request.body)
+    return HttpResponse(b"{}", content_type="application/json")
+
+
+urlpatterns = [path(BASELINE_PATH, parse_only), *billing_urlpatterns]
