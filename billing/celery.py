@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
-from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
 
@@ -17,6 +16,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # ClickHouse store: acknowledged events move from the durable SQL inbox into ClickHouse in large batches
+    # (a no-op with the SQL store).
+    "flush-events": {
+        "task": "metering.flush_events",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 5},
+    },
     # Pending subscriptions start, pending downgrades take over and ended subscriptions terminate.
     "activate-due-subscriptions": {
         "task": "plans.activate_due_subscriptions",
@@ -24,11 +30,3 @@ app.conf.beat_schedule = {
         "options": {"expires": 240},
     },
 }
-
-if settings.CLICKHOUSE_URL:
-    # Acknowledged events move from the durable SQL inbox into ClickHouse in large batches.
-    app.conf.beat_schedule["flush-events"] = {
-        "task": "metering.flush_events",
-        "schedule": timedelta(seconds=5),
-        "options": {"expires": 5},
-    }

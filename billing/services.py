@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import ApiKey, Organization, OrganizationMember, Sequence
+from billing.selectors import api_key_forget
 
 API_KEY_PREFIX = "bk_"
 
@@ -36,6 +37,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+    api_key_forget(api_key=api_key)
     return api_key
 
 

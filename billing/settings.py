@@ -79,7 +79,8 @@ DATABASES = {
 }
 # A new connection per request costs more than the request itself on the ingestion path.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Off by default: the check costs a round trip at the start of every request, and ingestion makes only a few.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -113,6 +114,8 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or not Path(STATIC_ROOT)
 # Lago refuses bodies over 1 MB; the API parser enforces it with a 413 in Lago's error shape.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Seconds a process reuses an API key lookup; a revoked key keeps working in other processes up to this long.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=10)
 # Metering: the most events one POST /api/v1/events/batch may carry (Lago's limit).
 EVENTS_BATCH_MAX = env.int("EVENTS_BATCH_MAX", default=100)
 
@@ -120,7 +123,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["billing.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["billing.api.permissions.HasOrganization"],
     "DEFAULT_PARSER_CLASSES": ["billing.api.parsers.LimitedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["billing.api.renderers.ORJSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "billing.api.errors.lago_exception_handler",
     "UNAUTHENTICATED_USER": None,

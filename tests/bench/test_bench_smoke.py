@@ -2,7 +2,6 @@
 JSON shape. No speed is asserted: benchmarks are not tests."""
 
 import json
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,7 +12,6 @@ from bench.cpu import LOAD_GENERATOR, OTHER, CpuMeter
 from bench.servers import BenchServers
 from bench.wrk import EventBatches, Load, wrk_run
 
-needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 TINY = Load(threads=1, connections=1, seconds=1, batch_size=100)
 
 
@@ -47,7 +45,6 @@ def _load_recording_server(status: int):
         server.server_close()
 
 
-@needs_wrk
 def test_the_wrk_script_posts_full_batches_with_unique_transaction_ids():
     result = _load_recording_server(200)
 
@@ -61,14 +58,12 @@ def test_the_wrk_script_posts_full_batches_with_unique_transaction_ids():
     }
 
 
-@needs_wrk
 def test_answers_other_than_200_are_counted_even_below_400():
     result = _load_recording_server(201)
 
     assert result.requests > 0 and result.not_200 == result.requests
 
 
-@needs_wrk
 def test_the_baseline_configuration_runs_end_to_end_and_reports_json(tmp_path):
     from bench.ingestion import ingestion_bench
 

@@ -7,6 +7,7 @@ events already known. A prior read alone could not stop two concurrent requests 
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import ClassVar
 from uuid import UUID
 
@@ -45,7 +46,8 @@ class SqlEventWrites:
             return InsertOutcome(stored=0, duplicates=tuple(sorted(repeated | _already_stored(events))))
         for _attempt in range(_INSERT_ATTEMPTS):
             try:
-                with transaction.atomic():
+                # One statement is atomic on its own; a savepoint is only needed inside a caller's transaction.
+                with transaction.atomic() if connection.in_atomic_block else nullcontext():
                     self._insert_rows(events)
             except IntegrityError:
                 known = _already_stored(events)

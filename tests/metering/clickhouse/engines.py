@@ -23,7 +23,9 @@ def fresh_database_name() -> str:
 def server_url(database: str) -> str:
     url = os.environ.get("TEST_CLICKHOUSE_URL")
     if not url:
-        pytest.skip("TEST_CLICKHOUSE_URL is not set (scripts/test_servers.py starts a ClickHouse server)")
+        pytest.fail(
+            "TEST_CLICKHOUSE_URL is not set: run the suite with `make test`, whose scripts/test_servers.py starts ClickHouse"
+        )
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 

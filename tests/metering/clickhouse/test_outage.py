@@ -5,7 +5,6 @@ event exactly once."""
 import contextlib
 import importlib.util
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -20,8 +19,6 @@ from metering.stores.base import Aggregation, UsageQuery, UsageStoreUnavailable
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE, HOURLY_EVENTS_TABLE
 from tests.metering.clickhouse.builders import at, window
-
-pytestmark = pytest.mark.skipif(shutil.which("clickhouse-server") is None, reason="clickhouse-server not installed")
 
 BATCH = "/api/v1/events/batch"
 BATCH_SIZE = 50

@@ -1,6 +1,6 @@
 """The stores the contract suite runs against. To add one, register a factory: (pytest request) -> StoreUnderTest.
 
-A factory may skip (pytest.skip) when its server or engine is not available. Tests give every store fresh
+A factory fails when its server is missing (`make test` starts every one). Tests give every store fresh
 organizations, so a store whose data outlives the test's database transaction stays isolated between tests.
 """
 
@@ -26,7 +26,7 @@ def sql_store(request: pytest.FixtureRequest) -> StoreUnderTest:
 
 
 def clickhouse_store(request: pytest.FixtureRequest) -> StoreUnderTest:
-    """The ClickHouse store on the 18.16 server (skipped without TEST_CLICKHOUSE_URL)."""
+    """The ClickHouse store on the 18.16 server (TEST_CLICKHOUSE_URL, set by scripts/test_servers.py)."""
     from metering.stores.clickhouse import ClickHouseEventStore
     from tests.metering.clickhouse.engines import server_transport
 
