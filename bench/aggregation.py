@@ -161,7 +161,7 @@ def _batches(
 
 
 def _settled_row(record: EventRecord) -> Event:
-    """The inbox row of an event the flusher has already forwarded (flushed_at set)."""
+    """The inbox row of an event the flusher has already forwarded (nothing queued for it)."""
     return Event(
         id=record.lago_id,
         organization_id=record.organization_id,
@@ -173,7 +173,6 @@ def _settled_row(record: EventRecord) -> Event:
         precise_total_amount_cents=record.precise_total_amount_cents,
         ingested_at=record.ingested_at,
         diagnostics=",".join(sorted(record.diagnostics)),
-        flushed_at=record.ingested_at,
     )
 
 

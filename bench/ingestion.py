@@ -13,7 +13,7 @@ from bench.servers import BenchServers, WebServer, flusher_loop, gunicorn
 from bench.tenants import Tenant, tenant_create
 from bench.urls import BASELINE_PATH
 from bench.wrk import EventBatches, Load, WrkResult, wrk_run
-from metering.models import Event
+from metering.models import PendingEvent
 from metering.stores.base import Aggregation, EventListFilters, SubscriptionWindow, UsageQuery
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.sql import SqlEventStore
@@ -138,7 +138,7 @@ def _stored_count(tenant: Tenant) -> int:
 
 def _backlog(tenant: Tenant) -> int:
     """Events of the tenant still waiting in the PostgreSQL inbox for the flusher."""
-    return Event.objects.filter(organization_id=tenant.organization_id, flushed_at__isnull=True).count()
+    return PendingEvent.objects.filter(organization_id=tenant.organization_id).count()
 
 
 def _settled(read: Callable[[], int]) -> int:

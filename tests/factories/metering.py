@@ -50,7 +50,6 @@ class EventFactory(factory.django.DjangoModelFactory):
     timestamp = factory.Sequence(lambda n: datetime(2026, 1, 1, tzinfo=UTC).replace(minute=n % 60, hour=n // 60 % 24))
     properties = factory.LazyFunction(lambda: {"calls": 1})
     ingested_at = factory.LazyAttribute(lambda event: event.timestamp)
-    flushed_at = factory.LazyAttribute(lambda event: event.ingested_at)
     diagnostics = ""
 
 

@@ -12,7 +12,7 @@ from metering.stores.sql.events import SqlEventWrites
 
 
 class ClickHouseEventStore(SqlEventWrites, ClickHouseUsageAggregation):
-    settles_on_insert: ClassVar[bool] = False
+    queues_for_forwarding: ClassVar[bool] = True
 
     def __init__(self, transport: Transport):
         self.transport = transport

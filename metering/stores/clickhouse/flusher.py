@@ -1,9 +1,10 @@
-"""Forwards the Event inbox's unflushed rows to ClickHouse, in batches, without ever inserting a key twice.
+"""Forwards queued events (PendingEvent) to ClickHouse, in batches, without ever inserting a key twice.
 
-A batch is locked in the SQL database, the keys ClickHouse already holds are read in one query, only the others are
-inserted, then the batch is marked flushed, all inside one SQL transaction. A crash (or a lost connection) after the
-ClickHouse insert but before the commit leaves the rows unflushed; the next flush finds their keys in ClickHouse and
-skips them, so neither `events` nor the rollups its materialized views keep ever count an event twice.
+A batch of the queue is locked in the SQL database, the keys ClickHouse already holds are read in one query, only
+the others are inserted, then the batch leaves the queue, all inside one SQL transaction. A crash (or a lost
+connection) after the ClickHouse insert but before the commit leaves the rows queued; the next flush finds their
+keys in ClickHouse and skips them, so neither `events` nor the rollups its materialized views keep ever count an
+event twice.
 """
 
 import json
@@ -13,9 +14,8 @@ from uuid import UUID
 
 import structlog
 from django.db import transaction
-from django.utils import timezone
 
-from metering.models import Event
+from metering.models import Event, PendingEvent
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
 from metering.stores.clickhouse.transport import Transport
 from metering.usage import is_remove, parse_number, property_string
@@ -82,18 +82,21 @@ def events_flush(
     settled = 0
     while True:
         with transaction.atomic():
-            pending = Event.objects.filter(flushed_at__isnull=True)
+            queued = PendingEvent.objects.all()
             if organization_id is not None:
-                pending = pending.filter(organization_id=organization_id)
-            batch = list(
-                pending.order_by("ingested_at", "id").select_for_update(skip_locked=not wait_for_locked)[:batch_size]
+                queued = queued.filter(organization_id=organization_id)
+            event_ids = list(
+                queued.order_by("ingested_at")
+                .select_for_update(skip_locked=not wait_for_locked)
+                .values_list("event_id", flat=True)[:batch_size]
             )
-            if not batch:
+            if not event_ids:
                 return settled
+            batch = list(Event.objects.filter(pk__in=event_ids))
             inserted = _forward(transport, batch)
-            Event.objects.filter(pk__in=[event.pk for event in batch]).update(flushed_at=timezone.now())
-        settled += len(batch)
-        logger.info("events_flushed", settled=len(batch), inserted=inserted, database=transport.database)
+            PendingEvent.objects.filter(event_id__in=event_ids).delete()
+        settled += len(event_ids)
+        logger.info("events_flushed", settled=len(event_ids), inserted=inserted, database=transport.database)
 
 
 def _forward(transport: Transport, batch: Sequence[Event]) -> int:

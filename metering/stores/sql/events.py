@@ -16,7 +16,7 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 
-from metering.models import Event
+from metering.models import Event, PendingEvent
 from metering.stores.base import EventListFilters, EventRecord, InsertOutcome, StoredEvent
 
 # A key refused by a transaction that then rolled back is free again; retrying settles it.
@@ -34,9 +34,8 @@ def carrying_diagnostic(code: str) -> Q:
 
 
 class SqlEventWrites:
-    # True: rows are final once inserted (flushed_at = ingested_at). The ClickHouse store sets it False, so that its
-    # flusher finds the rows it still has to forward (flushed_at NULL).
-    settles_on_insert: ClassVar[bool] = True
+    # The ClickHouse store sets it: every stored event is also queued (PendingEvent) for its flusher to forward.
+    queues_for_forwarding: ClassVar[bool] = False
 
     def insert(self, events: Sequence[EventRecord]) -> InsertOutcome:
         if not events:
@@ -59,9 +58,17 @@ class SqlEventWrites:
 
     def _insert_rows(self, events: Sequence[EventRecord]) -> None:
         if connection.vendor == "postgresql":
-            _insert_rows_postgresql(events, settled=self.settles_on_insert)
-        else:
+            _insert_rows_postgresql(events, queue=self.queues_for_forwarding)
+            return
+        with transaction.atomic():
             Event.objects.bulk_create([self._row(event) for event in events])
+            if self.queues_for_forwarding:
+                PendingEvent.objects.bulk_create(
+                    PendingEvent(
+                        event_id=event.lago_id, organization_id=event.organization_id, ingested_at=event.ingested_at
+                    )
+                    for event in events
+                )
 
     def get(
         self, *, organization_id: UUID, transaction_id: str, external_subscription_id: str | None = None
@@ -93,7 +100,6 @@ class SqlEventWrites:
             precise_total_amount_cents=event.precise_total_amount_cents,
             ingested_at=event.ingested_at,
             diagnostics=",".join(sorted(event.diagnostics)),
-            flushed_at=event.ingested_at if self.settles_on_insert else None,
         )
 
 
@@ -164,16 +170,22 @@ def _stored(row: Event) -> StoredEvent:
 _UNNEST_INSERT = """
 INSERT INTO metering_event (
     id, organization_id, transaction_id, external_subscription_id, code, "timestamp", properties,
-    precise_total_amount_cents, ingested_at, diagnostics, flushed_at
+    precise_total_amount_cents, ingested_at, diagnostics
 )
 SELECT * FROM unnest(
     %b::uuid[], %b::uuid[], %b::varchar[], %b::varchar[], %b::varchar[], %b::timestamptz[], %b::text[]::jsonb[],
-    %b::numeric[], %b::timestamptz[], %b::varchar[], %b::timestamptz[]
+    %b::numeric[], %b::timestamptz[], %b::varchar[]
 )
+"""
+# The same, queuing the events for the ClickHouse flusher in the same statement.
+_UNNEST_INSERT_AND_QUEUE = f"""
+WITH stored AS ({_UNNEST_INSERT} RETURNING id, organization_id, ingested_at)
+INSERT INTO metering_pendingevent (event_id, organization_id, ingested_at)
+SELECT id, organization_id, ingested_at FROM stored
 """
 
 
-def _insert_rows_postgresql(events: Sequence[EventRecord], *, settled: bool) -> None:
+def _insert_rows_postgresql(events: Sequence[EventRecord], *, queue: bool) -> None:
     columns = (
         [event.lago_id for event in events],
         [event.organization_id for event in events],
@@ -185,14 +197,17 @@ def _insert_rows_postgresql(events: Sequence[EventRecord], *, settled: bool) -> 
         [event.precise_total_amount_cents for event in events],
         [event.ingested_at for event in events],
         [",".join(sorted(event.diagnostics)) for event in events],
-        [event.ingested_at if settled else None for event in events],
     )
     connection.ensure_connection()
     # Django's psycopg cursors bind parameters client-side, quoting every array element through regexes; a plain
     # psycopg cursor on the same connection (and transaction) sends them bound and in binary (%b): several times
     # cheaper.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_UNNEST_INSERT, columns)
+        cursor.execute(_UNNEST_INSERT_AND_QUEUE if queue else _UNNEST_INSERT, columns)
+
+
+def _pending(event: EventRecord) -> PendingEvent:
+    return PendingEvent(event_id=event.lago_id, organization_id=event.organization_id, ingested_at=event.ingested_at)
 
 
 def _json_text(properties: dict) -> str:
