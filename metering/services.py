@@ -14,7 +14,7 @@ from metering.diagnostics import SubscriptionSpans, event_diagnostics, metric_fi
 from metering.ingestion import events_parse
 from metering.selectors import EventDetail, event_detail
 from metering.stores import get_event_store
-from metering.stores.base import EventRecord, StoredEvent
+from metering.stores.base import StoredEvent
 
 
 @dataclass(frozen=True)
@@ -56,19 +56,4 @@ def events_ingest(
         paths = (f"{index}.transaction_id" if keyed_by_index else "transaction_id" for index in outcome.duplicates)
         raise ValidationFailed({path: ["value_already_exist"] for path in paths})
 
-    return IngestResult(events=[event_detail(event=_stored(record), spans=spans) for record in records])
-
-
-def _stored(record: EventRecord) -> StoredEvent:
-    return StoredEvent(
-        organization_id=record.organization_id,
-        transaction_id=record.transaction_id,
-        external_subscription_id=record.external_subscription_id,
-        code=record.code,
-        timestamp=record.timestamp,
-        properties=record.properties,
-        precise_total_amount_cents=record.precise_total_amount_cents,
-        ingested_at=record.ingested_at,
-        diagnostics=record.diagnostics,
-        lago_id=record.lago_id,
-    )
+    return IngestResult(events=[event_detail(event=StoredEvent.from_record(record), spans=spans) for record in records])

@@ -120,6 +120,22 @@ class StoredEvent:
     diagnostics: tuple[str, ...]
     lago_id: UUID | None = None
 
+    @classmethod
+    def from_record(cls, record: EventRecord) -> StoredEvent:
+        """The event as stored, straight from the record that was inserted (no read back)."""
+        return cls(
+            organization_id=record.organization_id,
+            transaction_id=record.transaction_id,
+            external_subscription_id=record.external_subscription_id,
+            code=record.code,
+            timestamp=record.timestamp,
+            properties=record.properties,
+            precise_total_amount_cents=record.precise_total_amount_cents,
+            ingested_at=record.ingested_at,
+            diagnostics=record.diagnostics,
+            lago_id=record.lago_id,
+        )
+
 
 class EventStore(Protocol):
     def insert(self, events: Sequence[EventRecord]) -> InsertOutcome:
