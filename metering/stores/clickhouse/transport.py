@@ -11,14 +11,14 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from clickhouse_driver import Client
 from clickhouse_driver import errors as driver_errors
-from clickhouse_driver.util.escape import escape_param, escape_params
+from clickhouse_driver.util.escape import escape_chars_map, escape_param, escape_params
 
 from metering.stores.base import UsageStoreUnavailable
 
@@ -135,6 +135,21 @@ class _PlainDecimal:
 
     def __str__(self) -> str:
         return f"{self.value:f}"
+
+
+_STRING_ESCAPES = str.maketrans(escape_chars_map)
+
+
+class StringTuple:
+    """A tuple parameter of strings, spelled exactly as clickhouse-driver's escaping would spell it but with one
+    str.translate per string instead of a generator over its characters (the cost of a flush's 5,000-key IN list).
+    """
+
+    def __init__(self, values: Iterable[str]):
+        self.values = tuple(values)
+
+    def __str__(self) -> str:
+        return "(" + ", ".join(f"'{value.translate(_STRING_ESCAPES)}'" for value in self.values) + ")"
 
 
 def _literal_ready(value: Any) -> Any:

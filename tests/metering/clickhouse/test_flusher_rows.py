@@ -1,0 +1,50 @@
+"""The rows the flusher forwards are those built from the Event models, whichever way the database hands the batch
+over (PostgreSQL: one statement returning text columns and epoch microseconds; SQLite: the ORM)."""
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from metering.models import Event
+from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
+from tests.metering.clickhouse.builders import at, record
+from tests.metering.clickhouse.conftest import CountingTransport
+
+PROPERTIES_COLUMN = EVENT_COLUMNS.index("properties")
+
+
+class RecordingTransport(CountingTransport):
+    def __init__(self, transport):
+        super().__init__(transport)
+        self.rows: list[tuple] = []
+
+    def insert(self, table, columns, rows):
+        self.rows.extend(rows)
+        super().insert(table, columns, rows)
+
+
+def comparable(row: tuple) -> tuple:
+    """The row with its JSON text read back: the stored text and a re-serialization spell the same values."""
+    return (*row[:PROPERTIES_COLUMN], json.loads(row[PROPERTIES_COLUMN]), *row[PROPERTIES_COLUMN + 1 :])
+
+
+def test_forwarded_rows_are_the_rows_of_the_stored_events(store, transport, organization):
+    events = [
+        record(organization.id, "tx-micro", at(hours=1, microseconds=123457), {"value": 0.1, "région": "été"}),
+        record(organization.id, "tx-old", datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=UTC), {"value": "-2.50"}),
+        record(organization.id, "tx-tiny", at(hours=2), {"value": 1e-7, "operation_type": "remove", "on": True}),
+        record(organization.id, "tx-big", at(hours=3), {"value": 10**30, "nested": {"a": [1, 2]}, "none": None}),
+        dataclasses.replace(
+            record(organization.id, "tx-amount", at(hours=4), {}),
+            precise_total_amount_cents=Decimal("1234.5"),
+            diagnostics=("value_missing",),
+        ),
+    ]
+    assert store.insert(events).accepted
+    expected = sorted(comparable(clickhouse_row(event)) for event in Event.objects.filter(organization=organization))
+    recording = RecordingTransport(transport)
+
+    assert store.__class__(recording).flush() == len(events)
+
+    assert sorted(comparable(row) for row in recording.rows) == expected
