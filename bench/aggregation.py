@@ -28,6 +28,7 @@ from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
 from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
 from metering.stores.sql import SqlEventStore
+from metering.stores.sql.events import event_row
 
 SUBSCRIPTION_ID = "bench-aggregation-subscription"
 PERIOD = timedelta(days=30)
@@ -160,22 +161,6 @@ def _batches(
         yield list(_records(organization_id, window, data_set, start=start, stop=stop))
 
 
-def _settled_row(record: EventRecord) -> Event:
-    """The inbox row of an event the flusher has already forwarded (nothing queued for it)."""
-    return Event(
-        id=record.lago_id,
-        organization_id=record.organization_id,
-        transaction_id=record.transaction_id,
-        external_subscription_id=record.external_subscription_id,
-        code=record.code,
-        timestamp=record.timestamp,
-        properties=record.properties,
-        precise_total_amount_cents=record.precise_total_amount_cents,
-        ingested_at=record.ingested_at,
-        diagnostics=",".join(sorted(record.diagnostics)),
-    )
-
-
 def _inbox_copy(rows: list[Event]) -> None:
     fields = Event._meta.concrete_fields
     statement = f"COPY {Event._meta.db_table} ({', '.join(field.column for field in fields)}) FROM STDIN"
@@ -193,7 +178,7 @@ def _load(
     seconds = {"clickhouse": 0.0, "inbox": 0.0}
     for data_set in sets:
         for batch in _batches(organization_id, window, data_set, batch_size=batch_size):
-            rows = [_settled_row(record) for record in batch]
+            rows = [event_row(record) for record in batch]  # already forwarded: nothing queued
             started = time.monotonic()
             store.transport.insert(EVENTS_TABLE, EVENT_COLUMNS, [clickhouse_row(row) for row in rows])
             inserted = time.monotonic()

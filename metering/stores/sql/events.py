@@ -61,7 +61,7 @@ class SqlEventWrites:
             _insert_rows_postgresql(events, queue=self.queues_for_forwarding)
             return
         with transaction.atomic():
-            Event.objects.bulk_create([self._row(event) for event in events])
+            Event.objects.bulk_create([event_row(event) for event in events])
             if self.queues_for_forwarding:
                 PendingEvent.objects.bulk_create(
                     PendingEvent(
@@ -88,19 +88,21 @@ class SqlEventWrites:
         page = events.order_by("-timestamp", "-ingested_at", "-id")[offset : offset + limit] if limit > 0 else []
         return [_stored(row) for row in page], total
 
-    def _row(self, event: EventRecord) -> Event:
-        return Event(
-            id=event.lago_id,
-            organization_id=event.organization_id,
-            transaction_id=event.transaction_id,
-            external_subscription_id=event.external_subscription_id,
-            code=event.code,
-            timestamp=event.timestamp,
-            properties=event.properties,
-            precise_total_amount_cents=event.precise_total_amount_cents,
-            ingested_at=event.ingested_at,
-            diagnostics=",".join(sorted(event.diagnostics)),
-        )
+
+def event_row(event: EventRecord) -> Event:
+    """The Event table row of a record (no queue entry: that is the ClickHouse store's)."""
+    return Event(
+        id=event.lago_id,
+        organization_id=event.organization_id,
+        transaction_id=event.transaction_id,
+        external_subscription_id=event.external_subscription_id,
+        code=event.code,
+        timestamp=event.timestamp,
+        properties=event.properties,
+        precise_total_amount_cents=event.precise_total_amount_cents,
+        ingested_at=event.ingested_at,
+        diagnostics=",".join(sorted(event.diagnostics)),
+    )
 
 
 def _key(event: EventRecord) -> tuple[UUID, str, str]:
