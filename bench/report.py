@@ -114,3 +114,81 @@ def print_aggregation(figures: dict, path: Path) -> None:
         f"{load['settling']}; "
         f"problems: {'; '.join(figures['problems']) or 'none'}; written to {path}"
     )
+
+
+def print_billing(figures: dict, path: Path) -> None:
+    targets = figures["targets"]
+    table = Table(
+        title=f"Billing runs: {figures['events_per_subscription']} events per subscription, 3 charges, ClickHouse "
+        f"store; Celery worker concurrency {figures['worker_concurrency']}"
+    )
+    columns = (
+        "subscriptions",
+        "path",
+        "invoices",
+        "seconds",
+        "invoices/s",
+        "target",
+        "ms/invoice",
+        "CPU cores",
+        "problems",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("path", "CPU cores", "problems") else "right")
+    for size, run in figures["runs"].items():
+        for path_name in ("bill", "celery"):
+            result = run[path_name]
+            table.add_row(
+                f"{int(size):,}",
+                path_name,
+                f"{result['invoices']:,}",
+                f"{result['seconds']:.1f}",
+                f"{result['invoices_per_s']:,.0f}",
+                f">= {targets['invoices_per_s']}: {_verdict(result['invoices_per_s'], targets['invoices_per_s'])}",
+                "-" if result["ms_per_invoice"] is None else f"{result['ms_per_invoice']:.2f}",
+                ", ".join(f"{name} {cores:.2f}" for name, cores in result["cpu_cores"].items()),
+                "; ".join(result["problems"]) or "none",
+            )
+    console.print(table)
+    ratio = figures["cost_ratio"]
+    if ratio:
+        smallest, largest = ratio["sizes"]
+        verdicts = ", ".join(
+            f"{path_name} x{ratio[path_name]} "
+            f"({_verdict(ratio[path_name], targets['cost_ratio_at_most'], at_most=True)})"
+            for path_name in ("bill", "celery")
+            if ratio[path_name] is not None
+        )
+        console.print(
+            f"cost per invoice, {largest:,} vs {smallest:,} subscriptions (flat: <= {targets['cost_ratio_at_most']}): "
+            f"{verdicts}"
+        )
+    for size, run in figures["runs"].items():
+        load = run["load"]
+        console.print(
+            f"{int(size):,} subscriptions: created in {load['subscriptions_created_seconds']} s; {load['events']:,} "
+            f"events built in {load['rows_built_seconds']} s, inserted into ClickHouse in "
+            f"{load['clickhouse_insert_seconds']} s, merges settled in {load['merges_waited_seconds']} s"
+        )
+    usage = figures["current_usage"]
+    usage_table = Table(
+        title=f"Current usage of one subscription with {usage['events']:,} events in its period ({usage['cache']})"
+    )
+    for column in ("calls", "runs", "p50 ms", "p95 ms", "max ms", "target"):
+        usage_table.add_column(column, justify="left" if column == "calls" else "right")
+    target = targets["current_usage_p95_ms"]
+    for mode, label in (("cold", "cold: cache cleared, computed"), ("warm", "warm: cached answer")):
+        timing = usage[mode]
+        usage_table.add_row(
+            label,
+            str(timing["runs"]),
+            f"{timing['p50_ms']:.1f}",
+            f"{timing['p95_ms']:.1f}",
+            f"{timing['max_ms']:.1f}",
+            f"<= {target} ms: {_verdict(timing['p95_ms'], target, at_most=True)}",
+        )
+    console.print(usage_table)
+    console.print(
+        f"missed targets: {'; '.join(figures['missed_targets']) or 'none'}; "
+        f"problems: {'; '.join(figures['problems']) or 'none'}; written to {path}"
+    )

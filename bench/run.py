@@ -1,7 +1,8 @@
-"""`make bench`: start PostgreSQL and ClickHouse, run the ingestion and aggregation benchmarks, print a summary and
-write var/bench/ingestion.json and var/bench/aggregation.json.
+"""`make bench`: start PostgreSQL and ClickHouse (and Redis for Celery), run the ingestion, aggregation and billing
+benchmarks, print a summary and write var/bench/ingestion.json, aggregation.json and billing.json.
 
-    python -m bench.run [--only ingestion|aggregation] [--seconds 12] [--events 1000000]
+    python -m bench.run [--only ingestion|aggregation|billing] [--seconds 12] [--events 1000000]
+                        [--subscriptions 10000,100000] [--events-per-subscription 100]
 
 Exits 1 when a run went wrong (a non-2xx answer, stored counts that do not match, stores that disagree); a missed
 speed target is reported, not an error: these are measurements, not tests.
@@ -27,7 +28,7 @@ RESULTS_DIR = BASE_DIR / "var" / "bench"
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["ingestion", "aggregation"])
+    parser.add_argument("--only", choices=["ingestion", "aggregation", "billing"])
     parser.add_argument("--seconds", type=float, default=12, help="measured seconds of load per configuration")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -35,7 +36,26 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=DEFAULT_WEB_WORKERS, help="gunicorn sync workers")
     parser.add_argument("--events", type=int, default=1_000_000, help="events of the aggregated subscription")
     parser.add_argument("--runs", type=int, default=30, help="timed aggregate() calls per aggregation type")
+    parser.add_argument(
+        "--subscriptions",
+        type=_sizes,
+        default=[10_000, 100_000],
+        help="billing run sizes, comma-separated (e.g. 1000 for a quick run)",
+    )
+    parser.add_argument("--events-per-subscription", type=int, default=100, help="events of each billed subscription")
+    parser.add_argument("--usage-events", type=int, default=1_000_000, help="events of the current-usage subscription")
+    parser.add_argument("--usage-runs", type=int, default=30, help="timed current_usage() calls, cold and warm each")
     return parser.parse_args(argv)
+
+
+def _sizes(value: str) -> list[int]:
+    try:
+        sizes = [int(size) for size in value.split(",")]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a comma-separated list of integers") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sorted(sizes)
 
 
 def machine() -> dict:
@@ -55,10 +75,11 @@ def write(name: str, figures: dict) -> Path:
 
 def run(options: argparse.Namespace, workdir: Path) -> list[str]:
     """Runs the benchmarks; returns what went wrong."""
-    from bench.report import print_aggregation, print_ingestion
+    from bench.report import print_aggregation, print_billing, print_ingestion
 
     problems: list[str] = []
-    with bench_servers(workdir, web_workers=options.workers) as servers:
+    with_redis = options.only in (None, "billing")
+    with bench_servers(workdir, web_workers=options.workers, with_redis=with_redis) as servers:
         os.environ.update(
             DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, DATABASE_URL=servers.database_url, CLICKHOUSE_URL="", DEBUG="false"
         )
@@ -67,6 +88,7 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
         logging.getLogger("metering").setLevel(logging.WARNING)
         # Models and stores import only once Django is set up.
         from bench.aggregation import Timing, aggregation_bench
+        from bench.billing import BillingOptions, billing_bench
         from bench.ingestion import ingestion_bench
 
         if options.only in (None, "ingestion"):
@@ -94,6 +116,17 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
             path = write("aggregation", figures)
             print_aggregation(figures, path)
             problems += [f"aggregation: {problem}" for problem in figures["problems"]]
+        if options.only in (None, "billing"):
+            billing = BillingOptions(
+                sizes=options.subscriptions,
+                events_per_subscription=options.events_per_subscription,
+                usage_events=options.usage_events,
+                usage_runs=options.usage_runs,
+            )
+            figures = {**machine(), **billing_bench(servers, billing)}
+            path = write("billing", figures)
+            print_billing(figures, path)
+            problems += [f"billing: {problem}" for problem in figures["problems"]]
     return problems
 
 

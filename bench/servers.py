@@ -1,11 +1,13 @@
-"""The processes a benchmark run needs: its own PostgreSQL and ClickHouse (scripts/test_servers.py's context
-managers), the migrated database, production-style gunicorn servers and the ClickHouse flusher loop."""
+"""The processes a benchmark run needs: its own PostgreSQL and ClickHouse (and Redis for the billing benchmark's
+Celery broker: scripts/test_servers.py's context managers), the migrated database, production-style gunicorn servers,
+the ClickHouse flusher loop and a Celery worker."""
 
 import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from bench.cpu import pid_with_argument
-from scripts.test_servers import background, clickhouse, free_port, postgres
+from scripts.test_servers import background, clickhouse, free_port, postgres, redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The web server answers the baseline view too. The other processes (migrations, the flusher, this runner) need no
@@ -34,6 +36,7 @@ class BenchServers:
     postgres_pid: int | None
     clickhouse_pid: int | None
     web_workers: int = DEFAULT_WEB_WORKERS
+    redis_url: str | None = None
 
     def environment(self, *, clickhouse_store: bool, settings_module: str = SETTINGS_MODULE) -> dict[str, str]:
         """The environment of a production-style process: DEBUG off, persistent database connections."""
@@ -66,9 +69,15 @@ def _manage(servers: BenchServers, *arguments: str) -> None:
 
 
 @contextlib.contextmanager
-def bench_servers(workdir: Path, *, web_workers: int = DEFAULT_WEB_WORKERS) -> Iterator[BenchServers]:
-    """PostgreSQL and ClickHouse on free loopback ports, migrated, stopped on exit."""
-    with postgres(workdir) as database_url, clickhouse(workdir) as clickhouse_url:
+def bench_servers(
+    workdir: Path, *, web_workers: int = DEFAULT_WEB_WORKERS, with_redis: bool = False
+) -> Iterator[BenchServers]:
+    """PostgreSQL and ClickHouse (and Redis when asked) on free loopback ports, migrated, stopped on exit."""
+    with (
+        postgres(workdir) as database_url,
+        clickhouse(workdir) as clickhouse_url,
+        redis(workdir) if with_redis else contextlib.nullcontext() as redis_url,
+    ):
         servers = BenchServers(
             workdir=workdir,
             database_url=database_url,
@@ -76,6 +85,7 @@ def bench_servers(workdir: Path, *, web_workers: int = DEFAULT_WEB_WORKERS) -> I
             postgres_pid=int((workdir / "pg" / "postmaster.pid").read_text().split()[0]),
             clickhouse_pid=pid_with_argument(f"--config-file={workdir / 'clickhouse' / 'config.xml'}"),
             web_workers=web_workers,
+            redis_url=redis_url,
         )
         _database_create(database_url)
         _manage(servers, "migrate", "--noinput")
@@ -144,3 +154,74 @@ def flusher_loop(servers: BenchServers) -> Iterator[subprocess.Popen]:
             # The log lives in the run's temporary directory: show its end before it goes.
             tail = log.read_text(errors="replace").splitlines()[-30:]
             print(f"the flusher loop exited with {process.returncode}:", *tail, sep="\n", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    broker_url: str
+    pid: int
+    log: Path
+
+    def errors(self, *, last: int = 5) -> list[str]:
+        """The last lines of its log that report an error (a failed task, a crashed child)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if "ERROR" in line or "CRITICAL" in line][-last:]
+
+
+@contextlib.contextmanager
+def celery_worker(servers: BenchServers, *, concurrency: int) -> Iterator[CeleryWorker]:
+    """`celery -A billing worker` with the ClickHouse store, on Redis (broker in database 1, cache in database 0),
+    yielded once it consumes."""
+    if servers.redis_url is None:
+        raise RuntimeError("the Celery worker needs bench_servers(..., with_redis=True)")
+    broker_url = servers.redis_url.rsplit("/", 1)[0] + "/1"
+    log = servers.workdir / "celery-worker.log"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "billing",
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        # INFO: the worker says when it is ready to consume.
+        "--loglevel",
+        "INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+    ]
+    environment = {
+        **servers.environment(clickhouse_store=True),
+        "REDIS_URL": servers.redis_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=environment, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_for_line(process, log, " ready.", name="celery worker")
+        yield CeleryWorker(broker_url=broker_url, pid=process.pid, log=log)
+        if process.poll() is not None:
+            raise RuntimeError(f"the celery worker exited with {process.returncode}: see {log}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_for_line(process: subprocess.Popen, log: Path, text: str, *, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace").splitlines()[-30:]
+            raise RuntimeError("\n".join([f"{name} did not start (exit code {process.poll()}):", *tail]))
+        time.sleep(0.2)

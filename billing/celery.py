@@ -29,4 +29,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    # The billing cycle: every subscription whose period ended (in its customer's timezone) is billed, one task per
+    # batch; then drafts past their grace period finalize.
+    "billing-tick": {
+        "task": "invoicing.billing_tick",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 3000},
+    },
 }

@@ -60,10 +60,17 @@ def organization_member_set(*, user, organization: Organization | None) -> None:
 
 def sequence_next(*, organization: Organization, name: str) -> int:
     """The next value of a gapless counter; must run inside the caller's transaction."""
+    return sequence_allocate(organization=organization, name=name, count=1)[0]
+
+
+def sequence_allocate(*, organization: Organization, name: str, count: int) -> range:
+    """The next `count` values of a gapless counter, under a row lock held until the caller's transaction ends:
+    a rolled-back transaction gives its values back, so there are never gaps."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("sequence_next must run inside a transaction")
+        raise RuntimeError("sequence_allocate must run inside a transaction")
     Sequence.objects.get_or_create(organization=organization, name=name)
     sequence = Sequence.objects.select_for_update().get(organization=organization, name=name)
-    sequence.value += 1
+    first = sequence.value + 1
+    sequence.value += count
     sequence.save(update_fields=["value"])
-    return sequence.value
+    return range(first, first + count)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "djmoney",
     "billing",
+    "taxes",
     "customers",
     "plans",
     "metering",

@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("customers.api.urls")),
+    path("", include("taxes.api.urls")),
     path("", include("plans.api.urls")),
     path("", include("metering.api.urls")),
+    path("", include("invoicing.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,10 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
 
 from billing.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline
 from billing.errors import DomainError
+from customers.admin_panels import customer_panels
 from customers.models import Customer, CustomerMetadata
 from customers.services import MAX_METADATA_ENTRIES, UPSERTABLE_FIELDS, customer_delete, customer_upsert
+from taxes.admin import OrganizationTaxesFormMixin, TaxesFieldAdminMixin
 
 
 class DeletedListFilter(admin.SimpleListFilter):
@@ -29,8 +33,15 @@ class CustomerMetadataInline(OrganizationScopedInline, admin.TabularInline):
     readonly_fields = ("created_at",)
 
 
+class CustomerForm(OrganizationTaxesFormMixin, forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ("organization", "taxes")  # CustomerAdmin's fieldsets list the rest
+
+
 @admin.register(Customer)
-class CustomerAdmin(OrganizationScopedAdmin):
+class CustomerAdmin(TaxesFieldAdminMixin, OrganizationScopedAdmin):
+    form = CustomerForm
     list_display = (
         "external_id",
         "name",
@@ -46,7 +57,7 @@ class CustomerAdmin(OrganizationScopedAdmin):
     list_select_related = ("organization",)
     search_fields = ("external_id", "name", "email", "legal_name")
     list_filter = ("currency", "country", "customer_type", "payment_provider", DeletedListFilter)
-    readonly_fields = ("id", "sequential_id", "slug", "created_at", "updated_at", "deleted_at")
+    readonly_fields = ("id", "sequential_id", "slug", "created_at", "updated_at", "deleted_at", "activity")
     inlines = [CustomerMetadataInline]
     actions = ["soft_delete"]
     fieldsets = [
@@ -81,11 +92,21 @@ class CustomerAdmin(OrganizationScopedAdmin):
                     "provider_customer_id",
                     "sync_with_provider",
                     "document_locale",
+                    "taxes",
                 )
             },
         ),
         ("History", {"fields": ("created_at", "updated_at", "deleted_at")}),
+        ("Activity", {"fields": ("activity",)}),
     ]
+
+    @admin.display(description="Usage and invoices")
+    def activity(self, customer: Customer):
+        if customer.pk is None:
+            return "-"
+        return format_html_join(
+            "", "<h3>{}</h3>{}", ((panel.title, panel.render(customer)) for panel in customer_panels())
+        ) or format_html("{}", "-")
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -103,6 +124,9 @@ class CustomerAdmin(OrganizationScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name in UPSERTABLE_FIELDS}
+        if "taxes" in form.changed_data:
+            # Set by the service; popped so that the form's own many-to-many save leaves them alone.
+            fields["tax_codes"] = [tax.code for tax in form.cleaned_data.pop("taxes")]
         customer, _created = customer_upsert(organization=obj.organization, external_id=obj.external_id, **fields)
         obj.pk, obj.sequential_id, obj.slug = customer.pk, customer.sequential_id, customer.slug
         obj.created_at, obj.updated_at = customer.created_at, customer.updated_at

@@ -72,6 +72,9 @@ class Customer(models.Model):
     provider_customer_id = models.CharField(max_length=255, blank=True)
     sync_with_provider = models.BooleanField(default=False)
     document_locale = models.CharField(max_length=16, blank=True, validators=[validate_document_locale])
+    taxes = models.ManyToManyField(
+        "taxes.Tax", blank=True, related_name="customers", help_text="Overrides the organization's default taxes."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

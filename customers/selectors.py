@@ -8,6 +8,7 @@ from billing.errors import NotFound, ValidationFailed
 from billing.models import Organization
 from customers.filters import CustomerFilter
 from customers.models import Customer
+from taxes.selectors import taxes_prefetch
 
 # Form validation codes as the Lago codes the API answers with.
 _FORM_TO_LAGO_CODES = {"invalid_choice": "value_is_invalid", "max_length": "value_is_too_long"}
@@ -18,7 +19,7 @@ def _live_customers(*, organization: Organization) -> QuerySet[Customer]:
         Customer.objects.alive()
         .filter(organization=organization)
         .select_related("organization")
-        .prefetch_related("metadata")
+        .prefetch_related("metadata", taxes_prefetch())
     )
 
 

@@ -14,6 +14,7 @@ from billing.services import sequence_next
 from customers.deletion_hooks import run_customer_deletion_hooks
 from customers.models import Customer, CustomerMetadata
 from customers.validators import validate_currency_code
+from taxes.selectors import taxes_by_codes
 
 MAX_METADATA_ENTRIES = 5
 CUSTOMER_SEQUENCE = "customer"
@@ -72,17 +73,21 @@ def customer_upsert(
     organization: Organization,
     external_id: str,
     metadata: Sequence[MetadataEntry] | None = None,
+    tax_codes: Sequence[str] | None = None,
     **fields,
 ) -> tuple[Customer, bool]:
     """Creates the live customer with this external_id or changes only the given fields; True when created.
 
-    `metadata`, when given, becomes the customer's whole set of entries (matched by key).
+    `metadata`, when given, becomes the customer's whole set of entries (matched by key). `tax_codes`, when given,
+    becomes the customer's whole set of taxes (an empty list falls back to the organization's); an unknown code is
+    NotFound("tax") and changes nothing.
     """
     unknown = set(fields) - UPSERTABLE_FIELDS
     if unknown:
         raise TypeError(f"customer_upsert got unknown fields: {sorted(unknown)}")
     if metadata is not None:
         _validate_metadata(metadata)
+    taxes = taxes_by_codes(organization=organization, codes=tax_codes) if tax_codes is not None else None
 
     with transaction.atomic():
         customer = _live_customer_for_update(organization=organization, external_id=external_id)
@@ -96,6 +101,8 @@ def customer_upsert(
             _customer_update(customer=customer, fields=fields)
         if metadata is not None:
             _metadata_replace(customer=customer, entries=metadata)
+        if taxes is not None:
+            customer.taxes.set(taxes)
     return customer, created
 
 

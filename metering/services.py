@@ -15,6 +15,7 @@ from metering.ingestion import events_parse
 from metering.selectors import EventDetail, event_detail
 from metering.stores import get_event_store
 from metering.stores.base import StoredEvent
+from metering.usage_versions import usage_changed
 
 
 @dataclass(frozen=True)
@@ -55,5 +56,9 @@ def events_ingest(
     if not outcome.accepted:
         paths = (f"{index}.transaction_id" if keyed_by_index else "transaction_id" for index in outcome.duplicates)
         raise ValidationFailed({path: ["value_already_exist"] for path in paths})
+    usage_changed(
+        organization_id=organization.id,
+        external_subscription_ids=(record.external_subscription_id for record in records),
+    )
 
     return IngestResult(events=[event_detail(event=StoredEvent.from_record(record), spans=spans) for record in records])

@@ -44,17 +44,40 @@ def billing_period_containing(
     subscription actually began, when later than the anchor (a plan change keeps the anchor of the subscription it
     replaces); the first period starts there.
     """
-    zone = ZoneInfo(tz)
     begins = max(anchor, started_at) if started_at is not None else anchor
     if at < begins:
         raise ValueError("at is before the subscription starts")
+    whole = whole_billing_period_containing(interval=interval, billing_time=billing_time, anchor=anchor, at=at, tz=tz)
+    return Period(start=max(whole.start, begins), end=whole.end)
+
+
+def whole_billing_period_containing(
+    *, interval: str, billing_time: str, anchor: datetime, at: datetime, tz: str
+) -> Period:
+    """The whole billing period that contains `at`, from midnight to midnight, not cut where a subscription starts.
+
+    It is the base of proration: a fee is prorated by the days billed against the days of the whole period.
+    """
+    zone = ZoneInfo(tz)
     first_day, next_first_day = _period_dates(
         interval=interval,
         billing_time=billing_time,
         anchor_day=anchor.astimezone(zone).date(),
         day=at.astimezone(zone).date(),
     )
-    return Period(start=max(_midnight(first_day, zone), begins), end=_midnight(next_first_day, zone))
+    return Period(start=_midnight(first_day, zone), end=_midnight(next_first_day, zone))
+
+
+def local_days(period: Period, *, tz: str) -> int:
+    """The customer-local days that `period` touches.
+
+    Its first day counts whole, whatever the hour; its last day counts unless the period ends at that day's midnight.
+    """
+    zone = ZoneInfo(tz)
+    first_day = period.start.astimezone(zone).date()
+    end_day = period.end.astimezone(zone).date()
+    last_day = end_day - timedelta(days=1) if period.end == _midnight(end_day, zone) else end_day
+    return (last_day - first_day).days + 1
 
 
 def next_period(

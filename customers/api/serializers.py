@@ -1,6 +1,5 @@
 """Request and response shapes of /customers, in Lago's wire format."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.fields import StrictBooleanField, StrictIntegerField
@@ -16,6 +15,7 @@ from customers.api.fields import (
 from customers.models import Customer, CustomerMetadata
 from customers.services import MetadataEntry
 from customers.validators import validate_document_locale, validate_email_addresses
+from taxes.api.serializers import TaxSerializer
 
 
 def _max_length(model, field: str) -> int:
@@ -78,6 +78,11 @@ class CustomerUpsertInputSerializer(serializers.Serializer):
     net_payment_term = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=3650)
     metadata = serializers.ListField(child=CustomerMetadataInputSerializer(), required=False, allow_null=True)
     billing_configuration = CustomerBillingConfigurationInputSerializer(required=False)
+    tax_codes = serializers.ListField(
+        child=StrictCharField(),
+        required=False,
+        help_text="Codes of the organization's taxes; replaces the customer's set, and [] removes them all.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         """The keyword arguments of customers.services.customer_upsert."""
@@ -132,9 +137,4 @@ class CustomerSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     billing_configuration = CustomerBillingConfigurationSerializer(source="*")
     metadata = CustomerMetadataSerializer(many=True)
-    taxes = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_taxes(self, customer: Customer) -> list:
-        """Taxes applied to the customer; the customers app has none of its own."""
-        return []
+    taxes = TaxSerializer(many=True, help_text="The customer's own taxes (the organization's apply when empty).")

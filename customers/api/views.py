@@ -32,7 +32,8 @@ def _filter_params(query_params: QueryDict) -> QueryDict:
 class CustomerListUpsertView(OrganizationAPIView):
     @extend_schema(
         request=enveloped("customer", CustomerUpsertInputSerializer, name="CustomerUpsertRequestEnvelope"),
-        responses={200: CUSTOMER_ENVELOPE, **errors(400, 413, 422)},
+        responses={200: CUSTOMER_ENVELOPE, **errors(400, 404, 413, 422)},
+        description="An unknown code in `tax_codes` answers 404 tax_not_found and changes nothing.",
         operation_id="customers_upsert",
         summary="Create a customer or update the one with this external_id",
         tags=TAGS,
@@ -40,6 +41,7 @@ class CustomerListUpsertView(OrganizationAPIView):
     def post(self, request):
         arguments = self.validated(CustomerUpsertInputSerializer, self.root_payload("customer"))
         customer, _created = customer_upsert(organization=self.organization, **arguments)
+        customer = customer_get(organization=self.organization, external_id=customer.external_id)
         return Response({"customer": CustomerSerializer(customer).data})
 
     @extend_schema(

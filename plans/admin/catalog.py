@@ -12,6 +12,7 @@ from plans.charge_models import validate_charge_properties
 from plans.models import BillableMetric, BillableMetricFilter, Charge, ChargeFilter, MinimumCommitment, Plan
 from plans.services.billable_metrics import billable_metric_delete
 from plans.services.plans import charge_filter_keys_not_offered, plan_delete
+from taxes.admin import OrganizationTaxesFormMixin, TaxesFieldAdminMixin
 
 
 def _describe(failure: ValidationFailed) -> str:
@@ -77,7 +78,7 @@ class BillableMetricAdmin(OrganizationScopedAdmin):
         _delete_each(self, request, queryset, lambda metric: billable_metric_delete(billable_metric=metric))
 
 
-class ChargeForm(forms.ModelForm):
+class ChargeForm(OrganizationTaxesFormMixin, forms.ModelForm):
     class Meta:
         model = Charge
         fields = (
@@ -126,8 +127,18 @@ class MinimumCommitmentInline(OrganizationScopedInline, admin.TabularInline):
     extra = 0
 
 
+class PlanForm(OrganizationTaxesFormMixin, forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = (
+            "organization", "name", "invoice_display_name", "code", "description", "interval", "amount",
+            "pay_in_advance", "trial_period", "bill_charges_monthly", "taxes",
+        )  # fmt: skip
+
+
 @admin.register(Plan)
-class PlanAdmin(OrganizationScopedAdmin):
+class PlanAdmin(TaxesFieldAdminMixin, OrganizationScopedAdmin):
+    form = PlanForm
     list_display = ("code", "name", "interval", "amount", "pay_in_advance", "trial_period", "created_at", "deleted_at")
     list_select_related = ("organization",)
     search_fields = ("code", "name")
@@ -195,7 +206,7 @@ class ChargeFilterInline(admin.TabularInline):
 
 
 @admin.register(Charge)
-class ChargeAdmin(OrganizationScopedAdmin):
+class ChargeAdmin(TaxesFieldAdminMixin, OrganizationScopedAdmin):
     """A charge's own page, reached from its plan, to edit its filters."""
 
     form = ChargeForm
@@ -203,7 +214,7 @@ class ChargeAdmin(OrganizationScopedAdmin):
     list_select_related = ("plan", "billable_metric")
     search_fields = ("plan__code", "billable_metric__code")
     list_filter = ("charge_model", "pay_in_advance")
-    fields = ("plan", *ChargeForm.Meta.fields)
+    fields = ("plan", *ChargeForm.Meta.fields, "taxes")
     readonly_fields = ("plan", "billable_metric")
     inlines = [ChargeFilterInline]
 

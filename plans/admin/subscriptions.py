@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 
+from billing.admin_actions import apply_service
 from billing.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline
-from billing.errors import DomainError
 from customers.admin import CustomerAdmin
 from customers.models import Customer
 from plans.models import Subscription
@@ -49,15 +49,7 @@ class SubscriptionAdmin(OrganizationScopedAdmin):
         self._apply(request, queryset, subscription_cancel, "Canceled")
 
     def _apply(self, request, queryset, service, done: str) -> None:
-        changed = 0
-        for subscription in queryset:
-            try:
-                service(subscription=subscription)
-            except DomainError as exc:
-                self.message_user(request, f"{subscription}: {exc}", messages.ERROR)
-            else:
-                changed += 1
-        self.message_user(request, f"{done} {changed} subscription(s).", messages.SUCCESS)
+        apply_service(self, request, queryset, service, keyword="subscription", done=done, noun="subscription")
 
 
 class SubscriptionInline(OrganizationScopedInline, admin.TabularInline):

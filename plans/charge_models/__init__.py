@@ -1,9 +1,11 @@
 """Charge models: strict validation of a charge's `properties` into frozen dataclasses, one module per model.
 
 `parse_charge_properties` gives the typed properties (what pricing works from); `validate_charge_properties` gives
-their canonical JSON (what is stored and rendered). Pure functions: no database.
+their canonical JSON (what is stored and rendered); `charge_amount` prices a window's usage with them.
+Pure functions: no database.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from billing.errors import ValidationFailed
@@ -13,6 +15,7 @@ from plans.charge_models.graduated_percentage import GraduatedPercentageProperti
 from plans.charge_models.package import PackageProperties
 from plans.charge_models.percentage import PercentageProperties
 from plans.charge_models.standard import StandardProperties
+from plans.charge_models.usage import ChargeUsage
 from plans.charge_models.volume import VolumeProperties
 
 CHARGE_MODELS: dict[str, type[ChargeProperties]] = {
@@ -39,15 +42,23 @@ def validate_charge_properties(charge_model: str, properties: Any, *, prefix: st
     return parse_charge_properties(charge_model, properties, prefix=prefix).to_json()
 
 
+def charge_amount(properties: ChargeProperties, usage: ChargeUsage) -> Decimal:
+    """The precise amount of `usage` under `properties`, in major units: not rounded (the fee rounds it once with
+    billing.money.round_to_minor_unit) and never negative."""
+    return properties.amount_for(usage)
+
+
 __all__ = [
     "CHARGE_MODELS",
     "ChargeProperties",
+    "ChargeUsage",
     "GraduatedPercentageProperties",
     "GraduatedProperties",
     "PackageProperties",
     "PercentageProperties",
     "StandardProperties",
     "VolumeProperties",
+    "charge_amount",
     "parse_charge_properties",
     "validate_charge_properties",
 ]

@@ -1,21 +1,53 @@
-"""Parsing helpers shared by the charge models: strict types, canonical decimals, errors keyed by property path.
+"""Helpers shared by the charge models: parsing (strict types, canonical decimals, errors keyed by property path)
+and pricing (exact Decimal arithmetic, no rounding).
 
 Unit prices are decimal strings in major units ("0.22"), never JSON numbers: a float cannot carry a price exactly.
 Range bounds are JSON numbers (int or decimal). Every helper records an error and returns None rather than raising,
 so one call reports every faulty property at once.
 """
 
+import functools
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, ClassVar
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
+from typing import Any, ClassVar, ParamSpec
 
 from billing.errors import ValidationFailed
+from plans.charge_models.usage import ChargeUsage
 
 DECIMAL_STRING = re.compile(r"\d{1,15}(\.\d{1,12})?")
 MAX_BOUND = Decimal(10) ** 15
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+# Pricing returns the precise amount (the invoice rounds once per fee), so its arithmetic must never round:
+# the precision covers any product of validated prices and realistic units, and a result that would still need
+# rounding raises Inexact instead of silently billing a rounded amount.
+EXACT_CONTEXT = Context(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+
+P = ParamSpec("P")
+
+
+def exact(pricing: Callable[P, Decimal]) -> Callable[P, Decimal]:
+    """Runs a pricing function under EXACT_CONTEXT."""
+
+    @functools.wraps(pricing)
+    def exactly(*args: P.args, **kwargs: P.kwargs) -> Decimal:
+        with localcontext(EXACT_CONTEXT):
+            return pricing(*args, **kwargs)
+
+    return exactly
+
+
+def billable_units(units: Decimal) -> Decimal:
+    """Negative units (a sum of negative values) bill as none, like Lago, which floors them to 0; -0 gives 0."""
+    return units if units > 0 else ZERO
+
+
+def percent_of(value: Decimal, rate: Decimal) -> Decimal:
+    return value * rate.scaleb(-2)
 
 
 def canonical_decimal(value: Decimal) -> str:
@@ -160,6 +192,13 @@ class ChargeProperties(ABC):
     @abstractmethod
     def model_json(self) -> dict[str, Any]:
         """The model's own fields in their JSON form."""
+
+    @abstractmethod
+    def amount_for(self, usage: ChargeUsage) -> Decimal:
+        """The precise amount `usage` costs in major units: never rounded, never negative.
+
+        (Not `amount`: standard and package already have an `amount` property, their unit or package price.)
+        """
 
 
 def optional_decimal(value: Decimal | None) -> str | None:

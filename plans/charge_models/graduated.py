@@ -1,11 +1,24 @@
-"""Graduated: each tier prices the units that fall in it (per unit, plus a flat amount once the tier is reached)."""
+"""Graduated: each tier prices the units that fall in it (per unit, plus a flat amount once the tier is reached).
+
+The first tier is always reached, so its flat amount is billed even for 0 units (as Lago does since
+getlago/lago-api#5760); see ranges.py for which units fall in which tier.
+"""
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from plans.charge_models.base import ChargeProperties, PropertyReader, bound_to_json, canonical_decimal
-from plans.charge_models.ranges import Bounds, read_ranges
+from plans.charge_models.base import (
+    ZERO,
+    ChargeProperties,
+    PropertyReader,
+    billable_units,
+    bound_to_json,
+    canonical_decimal,
+    exact,
+)
+from plans.charge_models.ranges import Bounds, read_ranges, units_per_tier
+from plans.charge_models.usage import ChargeUsage
 
 AMOUNT_FIELDS = {"per_unit_amount": {"code": "invalid_amount"}, "flat_amount": {"code": "invalid_amount"}}
 
@@ -44,3 +57,11 @@ class GraduatedProperties(ChargeProperties):
 
     def model_json(self) -> dict[str, Any]:
         return {"graduated_ranges": [tier.to_json() for tier in self.graduated_ranges]}
+
+    @exact
+    def amount_for(self, usage: ChargeUsage) -> Decimal:
+        tiers = self.graduated_ranges
+        reached = units_per_tier([tier.bounds for tier in tiers], billable_units(usage.units))
+        # `reached` ends with the last tier the units reach: the tiers beyond it cost nothing.
+        costs = (units * tier.per_unit_amount + tier.flat_amount for tier, units in zip(tiers, reached, strict=False))
+        return sum(costs, ZERO)

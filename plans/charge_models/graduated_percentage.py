@@ -1,11 +1,26 @@
-"""Graduated percentage: each tier takes its rate (in percent) of the amount that falls in it, plus a flat amount."""
+"""Graduated percentage: each tier takes its rate (in percent) of the amount that falls in it, plus a flat amount.
+
+Tiers are reached as in graduated: the first always (its flat amount is billed even for 0 units), a later one by
+units above the previous tier's to_value.
+"""
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from plans.charge_models.base import HUNDRED, ChargeProperties, PropertyReader, bound_to_json, canonical_decimal
-from plans.charge_models.ranges import Bounds, read_ranges
+from plans.charge_models.base import (
+    HUNDRED,
+    ZERO,
+    ChargeProperties,
+    PropertyReader,
+    billable_units,
+    bound_to_json,
+    canonical_decimal,
+    exact,
+    percent_of,
+)
+from plans.charge_models.ranges import Bounds, read_ranges, units_per_tier
+from plans.charge_models.usage import ChargeUsage
 
 RATE_FIELDS = {"rate": {"code": "invalid_rate", "maximum": HUNDRED}, "flat_amount": {"code": "invalid_amount"}}
 
@@ -38,3 +53,11 @@ class GraduatedPercentageProperties(ChargeProperties):
 
     def model_json(self) -> dict[str, Any]:
         return {"graduated_percentage_ranges": [tier.to_json() for tier in self.graduated_percentage_ranges]}
+
+    @exact
+    def amount_for(self, usage: ChargeUsage) -> Decimal:
+        tiers = self.graduated_percentage_ranges
+        reached = units_per_tier([tier.bounds for tier in tiers], billable_units(usage.units))
+        # `reached` ends with the last tier the units reach: the tiers beyond it cost nothing.
+        costs = (percent_of(units, tier.rate) + tier.flat_amount for tier, units in zip(tiers, reached, strict=False))
+        return sum(costs, ZERO)

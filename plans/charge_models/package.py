@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from plans.charge_models.base import ChargeProperties, PropertyReader, canonical_decimal
+from plans.charge_models.base import ZERO, ChargeProperties, PropertyReader, billable_units, canonical_decimal, exact
+from plans.charge_models.usage import ChargeUsage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,3 +30,11 @@ class PackageProperties(ChargeProperties):
             "package_size": self.package_size,
             "free_units": self.free_units,
         }
+
+    @exact
+    def amount_for(self, usage: ChargeUsage) -> Decimal:
+        paid_units = billable_units(usage.units) - self.free_units
+        if paid_units <= 0:
+            return ZERO
+        packages, remainder = divmod(paid_units, self.package_size)
+        return (packages + 1 if remainder else packages) * self.amount

@@ -3,13 +3,17 @@
 Integer tiers may follow on by one unit (0-10, 11-20, as Lago writes them); decimal tiers meet exactly
 (0-0.1, 0.1-1). So a list is valid when each range starts where the previous one ended, or one above it when
 both of those bounds are whole numbers.
+
+For pricing, both styles mean the same continuous tiers: a tier holds the units above the previous tier's
+to_value up to its own, so 0-10, 11-20 and 0-10, 10-20 both price 10.5 units as 10 in the first tier and 0.5 in
+the second (Lago's reading of integer ranges), and no units ever fall between two tiers.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from plans.charge_models.base import PropertyReader, parse_number
+from plans.charge_models.base import ZERO, PropertyReader, parse_number
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,34 @@ def bounds_are_contiguous(bounds: Sequence[Bounds]) -> bool:
         if index and not follows_on(bounds[index - 1].to_value, current.from_value):
             return False
     return True
+
+
+def units_per_tier(bounds: Sequence[Bounds], units: Decimal) -> list[Decimal]:
+    """The units in each tier that `units` (>= 0) reaches, in order: the first tier is always reached, even by
+    0 units; a later one only by units above the previous tier's to_value."""
+    split = []
+    lower = ZERO
+    for index, tier in enumerate(bounds):
+        if index and units <= lower:
+            break
+        upper = units if tier.to_value is None else min(units, tier.to_value)
+        split.append(upper - lower)
+        if tier.to_value is None:
+            break
+        lower = tier.to_value
+    return split
+
+
+def holding_tier_index(bounds: Sequence[Bounds], units: Decimal) -> int:
+    """The index of the tier that holds `units` (>= 0): the first whose to_value is at least `units`.
+
+    With integer bounds this is the tier of the units rounded up to a whole number; with decimal bounds the units
+    are compared unrounded, as Lago compares them with to_value, so 0.05 stays in a 0-0.1 tier.
+    """
+    for index, tier in enumerate(bounds):
+        if tier.to_value is None or units <= tier.to_value:
+            return index
+    raise ValueError("tiers must end with an open range")
 
 
 def read_bounds(reader: PropertyReader, path: str, item: dict) -> Bounds | None:

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from plans.charge_models.base import ChargeProperties, PropertyReader, canonical_decimal
+from plans.charge_models.base import ChargeProperties, PropertyReader, billable_units, canonical_decimal, exact
+from plans.charge_models.usage import ChargeUsage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,3 +20,7 @@ class StandardProperties(ChargeProperties):
 
     def model_json(self) -> dict[str, Any]:
         return {"amount": canonical_decimal(self.amount)}
+
+    @exact
+    def amount_for(self, usage: ChargeUsage) -> Decimal:
+        return billable_units(usage.units) * self.amount

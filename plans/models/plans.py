@@ -43,6 +43,9 @@ class Plan(models.Model):
     pay_in_advance = models.BooleanField(default=False)
     trial_period = models.DecimalField(max_digits=8, decimal_places=2, default=0, help_text="Days")
     bill_charges_monthly = models.BooleanField(null=True, blank=True)
+    taxes = models.ManyToManyField(
+        "taxes.Tax", blank=True, related_name="plans", help_text="Overrides the customer's and organization's taxes."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -109,6 +112,12 @@ class Charge(models.Model):
     prorated = models.BooleanField(default=False)
     min_amount = MoneyField(**MONEY)
     properties = models.JSONField(default=dict, help_text="Validated per charge model; amounts are decimal strings.")
+    taxes = models.ManyToManyField(
+        "taxes.Tax",
+        blank=True,
+        related_name="charges",
+        help_text="Overrides the plan's, customer's and organization's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,17 +5,22 @@ from django.db.models import Prefetch, QuerySet
 from billing.errors import NotFound
 from billing.models import Organization
 from plans.models import Charge, Plan, Subscription
+from taxes.selectors import taxes_prefetch
 
 LIVE_SUBSCRIPTION_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PENDING)
 
 
 def plan_list(*, organization: Organization) -> QuerySet[Plan]:
-    charges = Charge.objects.select_related("billable_metric").prefetch_related("filters").order_by("created_at", "id")
+    charges = (
+        Charge.objects.select_related("billable_metric")
+        .prefetch_related("filters", taxes_prefetch())
+        .order_by("created_at", "id")
+    )
     return (
         Plan.objects.alive()
         .filter(organization=organization)
         .select_related("minimum_commitment")
-        .prefetch_related(Prefetch("charges", queryset=charges))
+        .prefetch_related(Prefetch("charges", queryset=charges), taxes_prefetch())
         .order_by("-created_at", "-id")
     )
 

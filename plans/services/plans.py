@@ -22,6 +22,8 @@ from plans.charge_models import validate_charge_properties
 from plans.models import BillableMetric, Charge, ChargeFilter, MinimumCommitment, Plan, Subscription
 from plans.selectors.billable_metrics import billable_metrics_by_id
 from plans.selectors.plans import plan_has_live_subscriptions
+from taxes.models import Tax
+from taxes.selectors import taxes_by_codes
 
 MONTHLY_CHARGES_INTERVALS = (Plan.Interval.YEARLY, Plan.Interval.SEMIANNUAL)
 # Live subscriptions are billed on the plan's cycle and in their customer's currency: these stay while they run.
@@ -56,7 +58,10 @@ class ChargeFilterSpec:
 
 @dataclass(frozen=True)
 class ChargeSpec:
-    """A charge described in full; `id` names an existing charge of the plan to update in place."""
+    """A charge described in full; `id` names an existing charge of the plan to update in place.
+
+    `tax_codes` replaces the charge's taxes; None leaves an updated charge's taxes as they are (a new one has none).
+    """
 
     billable_metric_id: uuid.UUID
     charge_model: str
@@ -68,7 +73,7 @@ class ChargeSpec:
     prorated: bool = False
     min_amount_cents: int = 0
     invoice_display_name: str = ""
-    tax_codes: tuple[str, ...] = ()
+    tax_codes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,11 @@ def plan_create(
     charges: Sequence[ChargeSpec] = (),
 ) -> Plan:
     errors = _Errors()
-    _check_plan_rules(errors, interval=interval, bill_charges_monthly=bill_charges_monthly, tax_codes=tax_codes)
+    _check_plan_rules(errors, interval=interval, bill_charges_monthly=bill_charges_monthly)
     checked_charges = _check_charges(errors, organization=organization, charges=charges, existing={})
     if errors:
         raise ValidationFailed(errors)
+    taxes = _taxes_by_code(organization, plan_tax_codes=tax_codes, charges=charges)
     plan = Plan(
         organization=organization,
         name=name,
@@ -133,17 +139,20 @@ def plan_create(
         bill_charges_monthly=bill_charges_monthly,
     )
     _save_with_unique_code(plan)
+    if tax_codes:
+        plan.taxes.set(taxes[code] for code in tax_codes)
     if minimum_commitment is not None:
         _commitment_set(plan, minimum_commitment)
-    _charges_replace(plan, checked_charges, existing={})
+    _charges_replace(plan, checked_charges, existing={}, taxes=taxes)
     return plan
 
 
 @transaction.atomic
 def plan_update(*, plan: Plan, data: dict[str, Any]) -> Plan:
-    """Changes the keys present in `data`: PLAN_FIELDS, amount_cents, amount_currency, tax_codes,
+    """Changes the keys present in `data`: PLAN_FIELDS, amount_cents, amount_currency, tax_codes (the new set),
     minimum_commitment (None removes it) and charges (the new set: ids update, no id creates, absent ones go).
-    Interval and currency are refused while subscriptions are active or pending."""
+    Interval and currency are refused while subscriptions are active or pending; an unknown tax code is
+    NotFound("tax"). Nothing changes unless everything is accepted."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     old_currency = str(plan.amount.currency)
     currency = data.get("amount_currency", old_currency)
@@ -154,7 +163,6 @@ def plan_update(*, plan: Plan, data: dict[str, Any]) -> Plan:
         errors,
         interval=data.get("interval", plan.interval),
         bill_charges_monthly=data.get("bill_charges_monthly", plan.bill_charges_monthly),
-        tax_codes=data.get("tax_codes", ()),
     )
     changed = [name for name in FIXED_WHILE_SUBSCRIBED if name in data and data[name] != getattr(plan, name)]
     if changed and plan_has_live_subscriptions(plan=plan):
@@ -167,6 +175,7 @@ def plan_update(*, plan: Plan, data: dict[str, Any]) -> Plan:
         )
     if errors:
         raise ValidationFailed(errors)
+    taxes = _taxes_by_code(plan.organization, plan_tax_codes=data.get("tax_codes", ()), charges=data.get("charges", ()))
 
     for name in PLAN_FIELDS:
         if name in data:
@@ -176,6 +185,8 @@ def plan_update(*, plan: Plan, data: dict[str, Any]) -> Plan:
     else:
         plan.amount = _reexpressed(plan.amount, currency)
     _save_with_unique_code(plan)
+    if "tax_codes" in data:
+        plan.taxes.set(taxes[code] for code in data["tax_codes"])
 
     if currency != old_currency:
         _reexpress_amounts(plan, charges=existing.values())
@@ -185,7 +196,7 @@ def plan_update(*, plan: Plan, data: dict[str, Any]) -> Plan:
         else:
             _commitment_set(plan, data["minimum_commitment"])
     if checked_charges is not None:
-        _charges_replace(plan, checked_charges, existing=existing)
+        _charges_replace(plan, checked_charges, existing=existing, taxes=taxes)
     return plan
 
 
@@ -206,13 +217,17 @@ def plan_delete(*, plan: Plan) -> None:
             raise NotAllowed("plan_has_live_subscriptions") from None
 
 
-def _check_plan_rules(
-    errors: _Errors, *, interval: str, bill_charges_monthly: bool | None, tax_codes: Sequence[str]
-) -> None:
+def _check_plan_rules(errors: _Errors, *, interval: str, bill_charges_monthly: bool | None) -> None:
     if bill_charges_monthly and interval not in MONTHLY_CHARGES_INTERVALS:
         errors.add("bill_charges_monthly", "not_compatible_with_interval")
-    if tax_codes:
-        errors.add("tax_codes", "tax_not_found")  # taxes do not exist yet: any code is unknown
+
+
+def _taxes_by_code(
+    organization: Organization, *, plan_tax_codes: Sequence[str], charges: Sequence[ChargeSpec]
+) -> dict[str, Tax]:
+    """The taxes the plan and its charges name, in one query; NotFound("tax") as Lago answers, for any unknown code."""
+    codes = [*plan_tax_codes, *(code for spec in charges for code in spec.tax_codes or ())]
+    return {tax.code: tax for tax in taxes_by_codes(organization=organization, codes=codes)}
 
 
 def _check_charges(
@@ -229,8 +244,6 @@ def _check_charges(
             elif spec.id in seen_ids:
                 errors.add(f"{path}.id", "value_already_exist")
             seen_ids.add(spec.id)
-        if spec.tax_codes:
-            errors.add(f"{path}.tax_codes", "tax_not_found")
         metric = metrics.get(spec.billable_metric_id)
         if metric is None:
             errors.add(f"{path}.billable_metric_id", "billable_metric_not_found")
@@ -311,7 +324,9 @@ def _reexpress_amounts(plan: Plan, *, charges: Iterable[Charge]) -> None:
         commitment.save(update_fields=["amount", "amount_currency", "updated_at"])
 
 
-def _charges_replace(plan: Plan, checked_charges: list[_CheckedCharge], *, existing: dict[uuid.UUID, Charge]) -> None:
+def _charges_replace(
+    plan: Plan, checked_charges: list[_CheckedCharge], *, existing: dict[uuid.UUID, Charge], taxes: dict[str, Tax]
+) -> None:
     kept_ids = {checked.spec.id for checked in checked_charges if checked.spec.id is not None}
     Charge.objects.filter(plan=plan).exclude(id__in=kept_ids).delete()
     currency = str(plan.amount.currency)
@@ -329,6 +344,8 @@ def _charges_replace(plan: Plan, checked_charges: list[_CheckedCharge], *, exist
         charge.min_amount = _money(spec.min_amount_cents, currency)
         charge.invoice_display_name = spec.invoice_display_name
         charge.save()
+        if spec.tax_codes is not None:
+            charge.taxes.set(taxes[code] for code in spec.tax_codes)
         charge.filters.all().delete()
         ChargeFilter.objects.bulk_create(
             ChargeFilter(

@@ -66,7 +66,9 @@ def subscription_create(
     Returns the subscription the caller should see: the new one, the unchanged one when the plan is the same, or the
     current one with its pending downgrade.
     """
-    now = at or timezone.now()
+    # Whole seconds, as the API renders times and clients send event timestamps: an event sent in the second a
+    # subscription starts must fall inside it.
+    now = (at or timezone.now()).replace(microsecond=0)
     if billing_time not in Subscription.BillingTime.values:
         raise ValidationFailed.single("billing_time", "value_is_invalid")
     plan = plan_get(organization=organization, code=plan_code, for_update=True)  # cannot race plan_delete

@@ -141,7 +141,6 @@ def test_unknown_keys_sent_by_the_client_are_ignored(api):
     response = upsert(
         api,
         external_id="cust_x",
-        tax_codes=["VAT_20"],
         shipping_address={"city": "Lyon"},
         integration_customers=[{"integration_type": "netsuite"}],
         finalize_zero_amount_invoice="inherit",

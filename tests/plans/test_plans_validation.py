@@ -57,7 +57,6 @@ def assert_refused(response, errors: dict) -> None:
         ({"trial_period": 1.005}, {"trial_period": ["value_is_out_of_range"]}),
         ({"bill_charges_monthly": True}, {"bill_charges_monthly": ["not_compatible_with_interval"]}),
         ({"bill_charges_monthly": True, "interval": "quarterly"}, {"bill_charges_monthly": ["not_compatible_with_interval"]}),
-        ({"tax_codes": ["vat_fr"]}, {"tax_codes": ["tax_not_found"]}),
         ({"minimum_commitment": {"amount_cents": -5}}, {"minimum_commitment.amount_cents": ["value_is_out_of_range"]}),
         ({"minimum_commitment": {}}, {"minimum_commitment.amount_cents": ["value_is_mandatory"]}),
         ({"minimum_commitment": 5000}, {"minimum_commitment": ["invalid_type"]}),
@@ -80,7 +79,6 @@ def test_plan_fields_are_checked(api, fields, errors):
         ({"id": str(uuid.uuid4())}, {"charges.1.id": ["charge_not_found"]}),
         ({"min_amount_cents": -1}, {"charges.1.min_amount_cents": ["value_is_out_of_range"]}),
         ({"invoiceable": 1}, {"charges.1.invoiceable": ["invalid_type"]}),
-        ({"tax_codes": ["vat"]}, {"charges.1.tax_codes": ["tax_not_found"]}),
         ({"properties": {"amount": 0.5}}, {"charges.1.properties.amount": ["invalid_amount"]}),
         ({"properties": {"amount": "-0.5"}}, {"charges.1.properties.amount": ["invalid_amount"]}),
         ({"properties": {}}, {"charges.1.properties.amount": ["value_is_mandatory"]}),
@@ -122,12 +120,11 @@ def test_a_refused_charge_in_the_middle_of_the_list_writes_nothing(api, metric, 
 
 def test_every_error_of_a_request_is_reported_at_once(api, metric):
     charges = [standard(metric, amount="x"), standard(metric, properties={"amount": "1", "extra": 1})]
-    response = api.post(URL, {"plan": body(bill_charges_monthly=True, tax_codes=["vat"], charges=charges)})
+    response = api.post(URL, {"plan": body(bill_charges_monthly=True, charges=charges)})
     assert_refused(
         response,
         {
             "bill_charges_monthly": ["not_compatible_with_interval"],
-            "tax_codes": ["tax_not_found"],
             "charges.0.properties.amount": ["invalid_amount"],
             "charges.1.properties.extra": ["unknown_property"],
         },

@@ -16,6 +16,7 @@ from billing.api.fields import (
 from plans.api.billable_metrics.serializers import blank_nulls
 from plans.models import Charge, Plan
 from plans.services.plans import ChargeFilterSpec, ChargeSpec, MinimumCommitmentSpec
+from taxes.api.serializers import TaxSerializer
 
 # Above this, a MoneyField (20 digits, 6 decimals) could not hold the amount in a currency with no minor unit.
 MAX_AMOUNT_CENTS = 10**13
@@ -85,12 +86,17 @@ class ChargeInputSerializer(NestedInputSerializer):
     invoice_display_name = StrictCharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     properties = serializers.DictField(required=False, help_text="Validated strictly per charge_model.")
     filters = serializers.ListField(child=ChargeFilterInputSerializer(), required=False)
-    tax_codes = serializers.ListField(child=StrictCharField(), required=False)
+    tax_codes = serializers.ListField(
+        child=StrictCharField(),
+        required=False,
+        help_text="Replaces the charge's taxes ([] removes them); absent, an updated charge keeps its own.",
+    )
 
     def validate(self, attrs) -> ChargeSpec:
         attrs = blank_nulls(attrs, ("invoice_display_name",))
         attrs["filters"] = tuple(attrs.get("filters", ()))
-        attrs["tax_codes"] = tuple(attrs.get("tax_codes", ()))
+        if "tax_codes" in attrs:
+            attrs["tax_codes"] = tuple(attrs["tax_codes"])
         return ChargeSpec(**attrs)
 
 
@@ -108,7 +114,9 @@ class PlanCreateInputSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Only for yearly and semiannual plans."
     )
     minimum_commitment = MinimumCommitmentInputSerializer(required=False, allow_null=True)
-    tax_codes = serializers.ListField(child=StrictCharField(), required=False)
+    tax_codes = serializers.ListField(
+        child=StrictCharField(), required=False, help_text="Replaces the plan's taxes; [] removes them."
+    )
     charges = serializers.ListField(child=ChargeInputSerializer(), required=False)
 
     def validate(self, attrs):
@@ -125,21 +133,13 @@ class PlanUpdateInputSerializer(PlanCreateInputSerializer):
     amount_currency = CurrencyField(required=False)
 
 
-class TaxListMixin(serializers.Serializer):
-    taxes = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_taxes(self, obj) -> list:
-        return []  # taxes are not applied to plans yet
-
-
 class ChargeFilterSerializer(serializers.Serializer):
     invoice_display_name = BlankAsNullCharField()
     properties = serializers.DictField()
     values = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class ChargeSerializer(TaxListMixin):
+class ChargeSerializer(serializers.Serializer):
     lago_id = serializers.UUIDField(source="id")
     lago_billable_metric_id = serializers.UUIDField(source="billable_metric_id")
     billable_metric_code = serializers.CharField(source="billable_metric.code")
@@ -152,18 +152,24 @@ class ChargeSerializer(TaxListMixin):
     min_amount_cents = MoneyCentsField(source="min_amount")
     properties = serializers.DictField()
     filters = ChargeFilterSerializer(many=True)
+    taxes = TaxSerializer(many=True)
 
 
-class MinimumCommitmentSerializer(TaxListMixin):
+class MinimumCommitmentSerializer(serializers.Serializer):
     lago_id = serializers.UUIDField(source="id")
     amount_cents = MoneyCentsField(source="amount")
     interval = serializers.CharField(source="plan.interval")
     invoice_display_name = BlankAsNullCharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    taxes = serializers.SerializerMethodField()
+
+    @extend_schema_field(TaxSerializer(many=True))
+    def get_taxes(self, commitment) -> list:
+        return []  # a commitment has no taxes of its own: its fee takes the plan's
 
 
-class PlanSerializer(TaxListMixin):
+class PlanSerializer(serializers.Serializer):
     lago_id = serializers.UUIDField(source="id")
     name = serializers.CharField()
     invoice_display_name = BlankAsNullCharField()
@@ -178,3 +184,4 @@ class PlanSerializer(TaxListMixin):
     bill_charges_monthly = serializers.BooleanField(allow_null=True)
     minimum_commitment = MinimumCommitmentSerializer(allow_null=True)
     charges = ChargeSerializer(many=True)
+    taxes = TaxSerializer(many=True)

@@ -1,0 +1,5 @@
+from invoicing.models.applied_taxes import FeeAppliedTax, InvoiceAppliedTax
+from invoicing.models.fees import Fee
+from invoicing.models.invoices import Invoice, InvoiceSubscription
+
+__all__ = ["Fee", "FeeAppliedTax", "Invoice", "InvoiceAppliedTax", "InvoiceSubscription"]

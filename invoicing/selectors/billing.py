@@ -1,0 +1,89 @@
+"""Reads for the billing cycle: which subscriptions owe a billing moment, loaded with everything rating reads."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum
+
+from billing.models import Organization
+from invoicing.models import Fee, Invoice
+from plans.billing_schedule import BillingMoment, billing_moments
+from plans.models import Charge, Subscription
+from plans.selectors.billing_terms import subscription_terms
+from plans.selectors.subscriptions import subscriptions_with_details
+
+Status = Subscription.Status
+
+
+def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
+    """Subscriptions with their plan's charges, metrics, filters and commitment, their customer and the moment they
+    were last billed (`last_billed_at`), in a fixed number of queries."""
+    charges = Charge.objects.select_related("billable_metric").prefetch_related("filters")
+    return (
+        subscriptions_with_details(queryset)
+        .select_related("plan__minimum_commitment")
+        .prefetch_related(Prefetch("plan__charges", queryset=charges))
+        .annotate(last_billed_at=Max("invoice_subscriptions__billed_at"))
+    )
+
+
+def _billable(organization: Organization | None) -> QuerySet[Subscription]:
+    """Active subscriptions, and terminated ones whose termination has not been billed yet."""
+    queryset = Subscription.objects.filter(status__in=[Status.ACTIVE, Status.TERMINATED], started_at__isnull=False)
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    return queryset
+
+
+def subscription_moments_due(*, subscription: Subscription, at: datetime) -> list[BillingMoment]:
+    """The moments of `subscription` after the last one billed and up to `at`, in order."""
+    if subscription.started_at is None or subscription.started_at > at:
+        return []
+    terms = subscription_terms(subscription=subscription)
+    return billing_moments(terms, after=subscription.last_billed_at, until=at)
+
+
+def subscription_ids_due(
+    *, at: datetime, organization: Organization | None = None, chunk: int = 2000
+) -> Iterator[UUID]:
+    """Ids of the subscriptions owing at least one billing moment at `at`, oldest first."""
+    queryset = subscriptions_for_billing(_billable(organization)).filter(
+        Q(status=Status.ACTIVE) | Q(last_billed_at__isnull=True) | Q(terminated_at__gt=F("last_billed_at"))
+    )
+    for subscription in queryset.order_by("started_at", "id").iterator(chunk_size=chunk):
+        if subscription_moments_due(subscription=subscription, at=at):
+            yield subscription.id
+
+
+def subscriptions_load(*, subscription_ids: Iterable[UUID]) -> list[Subscription]:
+    return list(subscriptions_for_billing(Subscription.objects.filter(id__in=list(subscription_ids))).order_by("id"))
+
+
+def commitment_billed_before(
+    pairs: Sequence[tuple[Subscription, BillingMoment]], *, excluding_invoice: Invoice | None = None
+) -> dict[tuple, Decimal]:
+    """{(subscription id, moment.at): precise fees of the commitment period already invoiced} for pairs that true up
+    a minimum commitment; voided invoices do not count, nor the invoice being refreshed."""
+    wanted = [(s, m) for s, m in pairs if m.commitment is not None and hasattr(s.plan, "minimum_commitment")]
+    if not wanted:
+        return {}
+    rows = (
+        Fee.objects.filter(
+            subscription_id__in=[s.id for s, _ in wanted],
+            fee_type__in=[Fee.FeeType.SUBSCRIPTION, Fee.FeeType.CHARGE],
+        )
+        .exclude(invoice__status=Invoice.Status.VOIDED)
+        .exclude(invoice=excluding_invoice)
+        .values("subscription_id", "from_datetime")
+        .annotate(total=Sum("precise_amount"))
+    )
+    billed: dict[UUID, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for row in rows:
+        billed[row["subscription_id"]].append((row["from_datetime"], row["total"]))
+    return {
+        (s.id, m.at): sum((total for start, total in billed[s.id] if start in m.commitment.billed), Decimal(0))
+        for s, m in wanted
+    }

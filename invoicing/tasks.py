@@ -1,0 +1,36 @@
+"""Celery entry points of the billing cycle: thin wrappers that take ids and instants and call the services."""
+
+from datetime import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from invoicing.selectors.billing import subscription_ids_due
+from invoicing.services.cycle import BATCH_SIZE, batched, subscriptions_bill
+from invoicing.services.invoices import drafts_finalize_due
+from plans.services.subscriptions import subscriptions_activate_due
+
+
+@shared_task(name="invoicing.billing_tick")
+def billing_tick(at: str | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Finds every subscription owing a billing moment now and fans out one task per batch of them; each task
+    re-reads its rows and bills idempotently, so a duplicated or retried task bills nothing twice."""
+    instant = datetime.fromisoformat(at) if at else timezone.now()
+    subscriptions_activate_due(at=instant)
+    batches = 0
+    for batch in batched(subscription_ids_due(at=instant), batch_size):
+        bill_subscriptions.delay([str(subscription_id) for subscription_id in batch], instant.isoformat())
+        batches += 1
+    finalize_due_drafts.delay(instant.isoformat())
+    return batches
+
+
+@shared_task(name="invoicing.bill_subscriptions", acks_late=True, autoretry_for=(ConnectionError,), max_retries=5)
+def bill_subscriptions(subscription_ids: list[str], at: str) -> int:
+    return len(subscriptions_bill(subscription_ids=subscription_ids, at=datetime.fromisoformat(at)))
+
+
+@shared_task(name="invoicing.finalize_due_drafts")
+def finalize_due_drafts(at: str | None = None) -> int:
+    """Drafts whose grace period is over are refreshed with late usage and finalized."""
+    return drafts_finalize_due(at=datetime.fromisoformat(at) if at else timezone.now())
