@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from invoicing.models import Fee, Invoice, InvoiceSubscription
 from tests.invoicing.billing_client import (
@@ -86,3 +87,25 @@ def test_a_backfill_bills_every_missed_period_in_order(api):
         "2022-07-01",
     ]
     assert all(invoice.total_amount == Decimal("10.00") for invoice in invoices)
+
+
+def test_bill_prints_a_summary(api):
+    create_plan(api, amount_cents=1000)
+    subscribe(api, at=datetime(2022, 3, 1, tzinfo=UTC))
+
+    summary = bill(datetime(2022, 4, 1, 1, tzinfo=UTC))
+
+    assert "1 subscriptions, 1 invoices (10.00 USD)" in summary
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--at=yesterday"], "is not an ISO 8601 instant"),
+        (["--at=2022-04-01T01:00:00"], "needs a timezone"),
+        (["--organization=Nobody"], "No organization named"),
+    ],
+)
+def test_bill_refuses_bad_arguments_clearly(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("bill", *arguments, verbosity=0)

@@ -215,3 +215,33 @@ def test_an_upgrade_during_the_trial_does_not_start_a_new_trial(api, clock):
     assert fee_amounts(old) == {}  # ended inside the trial
     # the trial still ends on the 11th: 62.00 x 21/31
     assert fee_amounts(new) == {("subscription", "premium"): D("42.00")}
+
+
+def test_a_yearly_plan_billing_charges_monthly_invoices_usage_every_month(api, clock):
+    metric = create_metric(api)
+    create_plan(
+        api,
+        code="yearly",
+        interval="yearly",
+        amount_cents=120_000,
+        pay_in_advance=True,
+        bill_charges_monthly=True,
+        charges=[standard_charge(metric, amount="1")],
+    )
+    clock.set(2026, 1, 1)
+    subscribe(api, plan_code="yearly", at=datetime(2026, 1, 1, tzinfo=UTC))
+    clock.set(2026, 3, 2)
+    send_events(
+        api,
+        [
+            event("jan", datetime(2026, 1, 15, tzinfo=UTC), calls=3),
+            event("feb", datetime(2026, 2, 15, tzinfo=UTC), calls=4),
+        ],
+    )
+
+    bill(datetime(2026, 3, 1, 1, tzinfo=UTC))
+
+    starting, january, february = invoices_of("sub_1")
+    assert fee_amounts(starting) == {("subscription", "yearly"): D("1200.00")}  # the year, in advance
+    assert fee_amounts(january) == {("charge", "api_calls"): D("3.00")}
+    assert fee_amounts(february) == {("charge", "api_calls"): D("4.00")}

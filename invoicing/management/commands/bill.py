@@ -1,5 +1,6 @@
 """`manage.py bill [--at ISO8601] [--organization NAME]`: the billing cycle, synchronously, with a progress bar."""
 
+from argparse import ArgumentTypeError
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,9 +15,9 @@ def _instant(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"--at {value!r} is not an ISO 8601 instant (e.g. 2022-04-01T01:00:00Z)") from exc
+        raise ArgumentTypeError(f"{value!r} is not an ISO 8601 instant (e.g. 2022-04-01T01:00:00Z)") from exc
     if timezone.is_naive(parsed):
-        raise CommandError("--at needs a timezone (e.g. 2022-04-01T01:00:00Z or +02:00)")
+        raise ArgumentTypeError(f"{value!r} needs a timezone (e.g. 2022-04-01T01:00:00Z or +02:00)")
     return parsed
 
 
