@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing.errors import NotAllowed, ValidationFailed
 from billing.models import Organization
+from invoicing.hooks import InvoiceEvent, invoices_changed
 from invoicing.models import Invoice, InvoiceSubscription
 from invoicing.rating import RatedMoment, moments_rate
 from invoicing.selectors.billing import commitment_billed_before, subscriptions_load
@@ -89,6 +90,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime | None = None) -> Invoic
     if invoice.total_amount == 0:
         invoice.payment_status = PaymentStatus.SUCCEEDED
     invoice.save(update_fields=["status", "finalized_at", "finalize_at", "payment_status", "updated_at"])
+    invoices_changed(InvoiceEvent.FINALIZED, [invoice.id])
     return invoice
 
 
@@ -114,6 +116,7 @@ def invoice_void(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
     invoice.status = Status.VOIDED
     invoice.voided_at = now or timezone.now()
     invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    invoices_changed(InvoiceEvent.VOIDED, [invoice.id])
     return invoice
 
 
@@ -127,6 +130,7 @@ def invoice_update(
         if invoice.status != Status.FINALIZED:
             raise ValidationFailed.single("payment_status", "invoice_not_finalized")
         invoice.payment_status = payment_status
+        invoices_changed(InvoiceEvent.PAYMENT_STATUS_UPDATED, [invoice.id])
     if metadata is not None:
         invoice.metadata = _metadata_merged(invoice.metadata, metadata)
     invoice.save()

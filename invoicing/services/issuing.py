@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from billing.models import Organization
 from billing.services import sequence_allocate
+from invoicing.hooks import InvoiceEvent, invoices_changed
 from invoicing.models import Fee, FeeAppliedTax, Invoice, InvoiceAppliedTax, InvoiceSubscription
 from invoicing.numbering import invoice_number
 from invoicing.rating import FeeDraft, RatedMoment
@@ -70,6 +71,11 @@ def _issue(organization: Organization, rated: Sequence[RatedMoment], now: dateti
     Invoice.objects.bulk_create(invoices)
     InvoiceSubscription.objects.bulk_create(links)
     fee_rows_create(fees, fee_taxes, invoice_taxes)
+    for event, status in (
+        (InvoiceEvent.FINALIZED, Invoice.Status.FINALIZED),
+        (InvoiceEvent.DRAFTED, Invoice.Status.DRAFT),
+    ):
+        invoices_changed(event, [invoice.id for invoice in invoices if invoice.status == status])
     return invoices
 
 
