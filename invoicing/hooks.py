@@ -18,6 +18,7 @@ class InvoiceEvent(StrEnum):
     FINALIZED = "finalized"  # issued finalized, or a draft finalized
     VOIDED = "voided"
     PAYMENT_STATUS_UPDATED = "payment_status_updated"
+    GENERATED = "generated"  # its PDF was rendered
 
 
 _listeners: dict[InvoiceEvent, list[Callable[[UUID], None]]] = defaultdict(list)
