@@ -6,7 +6,7 @@ answer is reused only while no event has arrived since.
 """
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,13 +46,17 @@ def current_usage(
     )
     if subscription is None or "\x00" in external_subscription_id:
         raise NotFound("subscription")
+    terms = subscription_terms(subscription=subscription)
     at = at or timezone.now()
-    period = charges_period_containing(subscription_terms(subscription=subscription), at=at)
+    if terms.ends_at is not None and at >= terms.ends_at:
+        at = terms.ends_at - timedelta(microseconds=1)  # ended, not yet marked terminated: its last window
+    period = charges_period_containing(terms, at=max(at, terms.started_at))
     version = usage_version(organization_id=organization.id, external_subscription_id=subscription.external_id)
     key = f"current-usage:{subscription.id}:{period.start.timestamp()}:{int(apply_taxes)}:{version}"
     if version is not None and (cached := cache.get(key)) is not None:
         return cached
-    drafts = charge_fee_drafts([UsageWindow(subscription=subscription, period=period)]).get(subscription.id, [])
+    windows = [UsageWindow(subscription=subscription, period=period)]
+    drafts = charge_fee_drafts(windows, paid_in_advance=True).get(subscription.id, [])
     if apply_taxes:
         taxes_apply(drafts, resolver=tax_resolver(organization=organization))
     usage = _customer_usage(subscription, period, drafts)

@@ -102,3 +102,12 @@ def test_a_missing_subscription_parameter_is_a_422(api, metered):
     response = api.get("/api/v1/customers/cust_1/current_usage")
     assert response.status_code == 422
     assert "external_subscription_id" in response.json()["error_details"]
+
+
+def test_a_subscription_past_its_end_but_not_yet_terminated_shows_its_last_window(api, metered, clock):
+    ok(api.put("/api/v1/subscriptions/sub_1", {"subscription": {"ending_at": "2026-03-25T00:00:00Z"}}, format="json"))
+    clock.set(2026, 3, 26)  # the periodic task has not terminated it yet
+
+    body = ok(usage(api))["customer_usage"]
+
+    assert (body["from_datetime"], body["to_datetime"]) == ("2026-03-01T00:00:00Z", "2026-03-25T00:00:00Z")

@@ -245,3 +245,20 @@ def test_a_yearly_plan_billing_charges_monthly_invoices_usage_every_month(api, c
     assert fee_amounts(starting) == {("subscription", "yearly"): D("1200.00")}  # the year, in advance
     assert fee_amounts(january) == {("charge", "api_calls"): D("3.00")}
     assert fee_amounts(february) == {("charge", "api_calls"): D("4.00")}
+
+
+def test_a_downgrade_takes_over_at_the_end_of_the_period(api, clock):
+    create_plan(api, code="premium", amount_cents=6200)
+    create_plan(api, code="starter", amount_cents=3100)
+    subscribe(api, plan_code="premium", at=datetime(2026, 3, 1, tzinfo=UTC))
+    clock.set(2026, 3, 15)
+    subscribe(api, plan_code="starter")  # cheaper: waits for April 1st
+
+    clock.set(2026, 5, 1, 1)
+    bill(datetime(2026, 5, 1, 1, tzinfo=UTC))
+
+    premium_march, starter_april = invoices_of("sub_1")
+    assert fee_amounts(premium_march) == {("subscription", "premium"): D("62.00")}  # the whole of March
+    assert premium_march.invoice_subscriptions.get().reason == "subscription_terminating"
+    assert fee_amounts(starter_april) == {("subscription", "starter"): D("31.00")}
+    assert starter_april.issuing_date.isoformat() == "2026-05-01"
