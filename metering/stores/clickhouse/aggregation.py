@@ -134,7 +134,9 @@ class ClickHouseUsageAggregation:
                 continue
             parameters = {
                 **_of_query(query, {subscription for subscription, _start, _end in ranges}),
-                "ranges": ranges,
+                "range_subscriptions": [subscription for subscription, _start, _end in ranges],
+                "range_starts": [start for _subscription, start, _end in ranges],
+                "range_ends": [end for _subscription, _start, end in ranges],
                 "scan_from": min(start for _subscription, start, _end in ranges),
                 "scan_to": max(end for _subscription, _start, end in ranges),
             }
@@ -240,7 +242,12 @@ def _bucketed_windows(query: UsageQuery, positions: Sequence[int], *, bucket_us:
     splits = [_split(query, position, bucket_us) for position in positions]
     with_full_buckets = [split for split in splits if split.has_full_buckets]
     parameters = {
-        "windows": [tuple(split) for split in splits],
+        "positions": [split.position for split in splits],
+        "window_subscriptions": [split.external_subscription_id for split in splits],
+        "starts": [split.start for split in splits],
+        "ends": [split.end for split in splits],
+        "first_full_buckets": [split.first_full_bucket for split in splits],
+        "end_full_buckets": [split.end_full_bucket for split in splits],
         "bucket_us": bucket_us,
         "buckets_from": min((split.first_full_bucket for split in with_full_buckets), default=0),
         "buckets_to": max((split.end_full_bucket for split in with_full_buckets), default=0),
