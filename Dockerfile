@@ -7,6 +7,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
+# WeasyPrint renders invoice PDFs with pango; harfbuzz-subset keeps it fast; DejaVu gives every glyph a font.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin billing
 
 WORKDIR /app

@@ -1,7 +1,18 @@
 import pytest
 from rest_framework.test import APIClient
 
+from billing.celery import app as celery_app
 from tests.factories.billing import OrganizationFactory, issue_key
+
+
+@pytest.fixture(autouse=True)
+def isolated_side_effects(settings, tmp_path, monkeypatch):
+    """Tasks enqueued after a commit (PDFs, webhooks, payments) go to an in-memory broker nobody consumes, and files
+    land in a temporary MEDIA_ROOT: a test's side effects never reach var/. Tests that run a real worker set their
+    own broker."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    monkeypatch.setitem(celery_app.conf, "broker_url", "memory://")
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ events-per-subscription events spread over the subscriptions and the period, loa
 the same data: `bill` first (in this process), then the invoices are removed and a Celery worker bills them again
 from one `invoicing.billing_tick`. Each run must give exactly N invoices of one plan fee and three charge fees, and a
 few subscriptions' totals are checked against the usage replayed from the event function.
+
+PDFs excluded: what a finalized invoice enqueues (its PDF, webhook and payment collection) is published to Redis as in
+production, but routed to a queue no worker consumes (bench.billing_settings), counted and purged after each run.
 """
 
 import contextlib
@@ -39,6 +42,7 @@ from bench.billing_data import (
     organization_with_plan,
     subscriptions_bulk_create,
 )
+from bench.billing_settings import CELERY_TASK_ROUTES, FOLLOW_UP_QUEUE
 from bench.cpu import OTHER, CpuMeter
 from bench.servers import BenchServers, CeleryWorker, celery_worker
 from billing.celery import app
@@ -57,6 +61,8 @@ WORKER_CONCURRENCY = 2
 SPOT_CHECKS = 5
 BILL_AFTER_PERIOD = timedelta(hours=1)
 CELERY_MIN_TIMEOUT_SECONDS = 120
+WORKER_SETTINGS_MODULE = "bench.billing_settings"
+FOLLOW_UPS_SETTLE_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ def billing_bench(servers: BenchServers, options: BillingOptions) -> dict:
     runs = {}
     with (
         _clickhouse_store_and_redis_cache(servers) as store,
-        celery_worker(servers, concurrency=WORKER_CONCURRENCY) as worker,
+        celery_worker(servers, concurrency=WORKER_CONCURRENCY, settings_module=WORKER_SETTINGS_MODULE) as worker,
+        _celery_broker(worker),
     ):
         paths = {"bill": _bill_command, "celery": functools.partial(_celery_tick, worker=worker)}
         for size in options.sizes:
@@ -82,6 +89,7 @@ def billing_bench(servers: BenchServers, options: BillingOptions) -> dict:
             runs[str(size)] = {"load": load}
             for path, bill in paths.items():
                 figures = _timed_path(servers, data, bill, worker_pid=worker.pid if path == "celery" else None)
+                figures["follow_up_tasks_parked"] = _follow_ups_purge(worker)
                 figures["problems"] = _verify(data)
                 if path == "celery" and figures["problems"]:
                     figures["problems"] += [f"worker log: {line}" for line in worker.errors()]
@@ -119,6 +127,29 @@ def _clickhouse_store_and_redis_cache(servers: BenchServers) -> Iterator[ClickHo
             yield get_event_store()
         finally:
             get_event_store.cache_clear()
+
+
+@contextlib.contextmanager
+def _celery_broker(worker: CeleryWorker) -> Iterator[None]:
+    """This process's Celery app on the worker's broker, with the worker's routes (see bench.billing_settings)."""
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options", "task_routes")}
+    app.conf.update(broker_url=worker.broker_url, broker_transport_options={}, task_routes=CELERY_TASK_ROUTES)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+
+
+def _follow_ups_purge(worker: CeleryWorker) -> int:
+    """Empties the parked follow-up queue once it stops growing (a batch enqueues after its commit, so just after its
+    invoices appear); returns how many tasks the run enqueued there."""
+    with app.connection_for_write(worker.broker_url) as broker:
+        channel = broker.default_channel
+        previous, parked = -1, channel.queue_declare(FOLLOW_UP_QUEUE).message_count
+        while parked != previous:
+            time.sleep(FOLLOW_UPS_SETTLE_SECONDS)
+            previous, parked = parked, channel.queue_declare(FOLLOW_UP_QUEUE).message_count
+        return channel.queue_purge(FOLLOW_UP_QUEUE) or 0
 
 
 def _data_set(
@@ -174,13 +205,18 @@ def _timed_path(
     cores = {name: value for name, value in meter.cores.items() if name != "wrk"}
     # This process's own CPU is in the machine's busy time: take it out of "other processes".
     cores[OTHER] = round(max(0.0, cores[OTHER] - own_cores), 2)
+    cores = {"this process": round(own_cores, 2), **cores}
+    # CPU time per invoice of the benchmark's own processes: unlike the wall-clock rate, it hardly moves with what
+    # else the (shared) machine runs.
+    cpu_ms = {name: used * seconds * 1000 / invoices for name, used in cores.items() if name != OTHER and invoices}
     return {
         "subscriptions": data.subscriptions,
         "invoices": invoices,
         "seconds": round(seconds, 2),
         "invoices_per_s": round(invoices / seconds, 1),
         "ms_per_invoice": round(seconds * 1000 / invoices, 3) if invoices else None,
-        "cpu_cores": {"this process": round(own_cores, 2), **cores},
+        "cpu_cores": cores,
+        "cpu_ms_per_invoice": {name: round(ms, 2) for name, ms in cpu_ms.items()},
         "load_average_before": load_before,
     }
 

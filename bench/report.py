@@ -130,6 +130,7 @@ def print_billing(figures: dict, path: Path) -> None:
         "invoices/s",
         "target",
         "ms/invoice",
+        "CPU ms/invoice",
         "CPU cores",
         "problems",
     )
@@ -146,10 +147,15 @@ def print_billing(figures: dict, path: Path) -> None:
                 f"{result['invoices_per_s']:,.0f}",
                 f">= {targets['invoices_per_s']}: {_verdict(result['invoices_per_s'], targets['invoices_per_s'])}",
                 "-" if result["ms_per_invoice"] is None else f"{result['ms_per_invoice']:.2f}",
+                f"{sum(result['cpu_ms_per_invoice'].values()):.2f}",
                 ", ".join(f"{name} {cores:.2f}" for name, cores in result["cpu_cores"].items()),
                 "; ".join(result["problems"]) or "none",
             )
     console.print(table)
+    console.print(
+        "CPU ms/invoice: CPU time of this process, PostgreSQL, ClickHouse and the worker per invoice (the rest of a "
+        "shared machine's load, 'other processes', left out)"
+    )
     ratio = figures["cost_ratio"]
     if ratio:
         smallest, largest = ratio["sizes"]
@@ -191,4 +197,33 @@ def print_billing(figures: dict, path: Path) -> None:
     console.print(
         f"missed targets: {'; '.join(figures['missed_targets']) or 'none'}; "
         f"problems: {'; '.join(figures['problems']) or 'none'}; written to {path}"
+    )
+
+
+def print_pdf(figures: dict, path: Path) -> None:
+    invoice = figures["invoice"]
+    table = Table(
+        title=f"Invoice PDFs: a {invoice['lines']}-line invoice ({invoice['currency']}, {invoice['locale']}, "
+        f"{invoice['pdf_bytes']:,} bytes) read, rendered by WeasyPrint and stored, {figures['seconds']:.0f} s"
+    )
+    columns = ("processes", "invoices", "invoices/s", "ms per invoice in a process", "CPU ms per invoice",
+               "idle projection /s", "problems")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column == "problems" else "right")
+    for result in (figures["one_process"], figures["one_process_per_core"]):
+        table.add_row(
+            str(result["processes"]),
+            f"{result['invoices']:,}",
+            f"{result['invoices_per_s']:,.1f}",
+            *(
+                "-" if result[name] is None else f"{result[name]:,.1f}"
+                for name in ("ms_per_invoice_per_process", "cpu_ms_per_invoice", "projected_idle_invoices_per_s")
+            ),
+            "; ".join(result["problems"]) or "none",
+        )
+    console.print(table)
+    split = ", ".join(f"{phase} {ms['p50']:.1f} ms" for phase, ms in figures["phases_ms"].items())
+    console.print(
+        f"one invoice, p50 by phase: {split}; idle projection: invoices/s if the workers had their cores to "
+        f"themselves (from their CPU time); written to {path}"
     )

@@ -1,7 +1,7 @@
-"""`make bench`: start PostgreSQL and ClickHouse (and Redis for Celery), run the ingestion, aggregation and billing
-benchmarks, print a summary and write var/bench/ingestion.json, aggregation.json and billing.json.
+"""`make bench`: start PostgreSQL and ClickHouse (and Redis for Celery), run the ingestion, aggregation, billing and
+invoice PDF benchmarks, print a summary and write var/bench/ingestion.json, aggregation.json, billing.json and pdf.json.
 
-    python -m bench.run [--only ingestion|aggregation|billing] [--seconds 12] [--events 1000000]
+    python -m bench.run [--only ingestion|aggregation|billing|pdf] [--seconds 12] [--events 1000000]
                         [--subscriptions 10000,100000] [--events-per-subscription 100]
 
 Exits 1 when a run went wrong (a non-2xx answer, stored counts that do not match, stores that disagree); a missed
@@ -28,7 +28,7 @@ RESULTS_DIR = BASE_DIR / "var" / "bench"
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["ingestion", "aggregation", "billing"])
+    parser.add_argument("--only", choices=["ingestion", "aggregation", "billing", "pdf"])
     parser.add_argument("--seconds", type=float, default=12, help="measured seconds of load per configuration")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -127,6 +127,14 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
             path = write("billing", figures)
             print_billing(figures, path)
             problems += [f"billing: {problem}" for problem in figures["problems"]]
+        if options.only in (None, "pdf"):
+            from bench.pdf import PdfOptions, pdf_bench
+            from bench.report import print_pdf
+
+            figures = {**machine(), **pdf_bench(workdir, PdfOptions(seconds=options.seconds))}
+            path = write("pdf", figures)
+            print_pdf(figures, path)
+            problems += [f"pdf: {problem}" for problem in figures["problems"]]
     return problems
 
 

@@ -169,7 +169,9 @@ class CeleryWorker:
 
 
 @contextlib.contextmanager
-def celery_worker(servers: BenchServers, *, concurrency: int) -> Iterator[CeleryWorker]:
+def celery_worker(
+    servers: BenchServers, *, concurrency: int, settings_module: str = SETTINGS_MODULE
+) -> Iterator[CeleryWorker]:
     """`celery -A billing worker` with the ClickHouse store, on Redis (broker in database 1, cache in database 0),
     yielded once it consumes."""
     if servers.redis_url is None:
@@ -193,7 +195,7 @@ def celery_worker(servers: BenchServers, *, concurrency: int) -> Iterator[Celery
         "--without-heartbeat",
     ]
     environment = {
-        **servers.environment(clickhouse_store=True),
+        **servers.environment(clickhouse_store=True, settings_module=settings_module),
         "REDIS_URL": servers.redis_url,
         "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",

@@ -4,6 +4,7 @@ from billing.admin_scoping import OrganizationScopedAdmin
 from billing.models import ApiKey, Organization, OrganizationMember, Sequence
 from billing.selectors import organization_for_user
 from billing.services import api_key_issue, api_key_revoke
+from billing.webhooks import admin as webhooks_admin  # noqa: F401  (registers the outbound webhook models)
 
 
 class ApiKeyInline(admin.TabularInline):

@@ -36,4 +36,16 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=10),
         "options": {"expires": 3000},
     },
+    # Outbound webhooks: failed deliveries whose retry is due (and any whose first task was lost) are queued again.
+    "retry-webhooks": {
+        "task": "billing.retry_webhooks",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
+    # Dunning: declined payments whose retry is due (and charges Stripe could not answer) are charged again.
+    "retry-due-payments": {
+        "task": "payments.retry_due_payments",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 3000},
+    },
 }

@@ -19,6 +19,20 @@ class Organization(models.Model):
     invoice_number_prefix = models.CharField(max_length=20, blank=True)
     net_payment_term = models.PositiveIntegerField(default=0, help_text="Days from issuing to due date.")
     webhook_hmac_key = models.CharField(max_length=128, default=generate_hmac_key)
+    # The issuer on invoice documents, all optional, as in Lago's organization.
+    legal_name = models.CharField(max_length=255, blank=True)
+    legal_number = models.CharField(max_length=255, blank=True)
+    tax_identification_number = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    address_line1 = models.CharField(max_length=255, blank=True)
+    address_line2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=255, blank=True)
+    zipcode = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    document_locale = models.CharField(
+        max_length=16, blank=True, help_text="Language of documents (e.g. de, pt-BR) for customers that set none"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -99,3 +113,17 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.name}={self.value}"
+
+
+# Outbound webhooks live in their own package of the platform layer; imported here so that Django registers them.
+from billing.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402
+
+__all__ = [
+    "ApiKey",
+    "Organization",
+    "OrganizationMember",
+    "Sequence",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -184,3 +184,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Outbound webhooks (billing/webhooks): the receiver's time to answer, the delays before each retry of a failed
+# attempt (then the delivery is failed), and how long a process trusts its memo of which types an organization wants.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_DELAYS_SECONDS = env.list("WEBHOOK_RETRY_DELAYS_SECONDS", cast=int, default=[60, 300, 1800, 7200, 43200])
+WEBHOOK_ENDPOINTS_CACHE_SECONDS = env.int("WEBHOOK_ENDPOINTS_CACHE_SECONDS", default=10)
+
+# Invoice PDFs (invoicing/pdf): file_url is an absolute link, so it needs the public origin even outside a request
+# (webhook payloads); the signed link expires after this many seconds.
+PUBLIC_URL = env("PUBLIC_URL", default="http://127.0.0.1:8000")
+INVOICE_FILE_URL_MAX_AGE = env.int("INVOICE_FILE_URL_MAX_AGE", default=24 * 3600)
+
+# Payments (payments/): Stripe's API base (empty is Stripe itself; tests point it at localstripe), its time to answer,
+# how old an inbound webhook's signed timestamp may be, and how soon a charge Stripe could not answer is sent again.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Stripe.js for the payment authentication page (localstripe serves a fake one beside its API).
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/"
+)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+PAYMENTS_OUTAGE_RETRY_MINUTES = env.int("PAYMENTS_OUTAGE_RETRY_MINUTES", default=60)

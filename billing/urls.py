@@ -10,11 +10,15 @@ api_v1 = [
     path("", include("plans.api.urls")),
     path("", include("metering.api.urls")),
     path("", include("invoicing.api.urls")),
+    path("", include("billing.webhooks.api.urls")),
+    path("", include("payments.api.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("files/invoices/", include("invoicing.pdf.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("payments.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

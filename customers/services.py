@@ -14,6 +14,7 @@ from billing.services import sequence_next
 from customers.deletion_hooks import run_customer_deletion_hooks
 from customers.models import Customer, CustomerMetadata
 from customers.validators import validate_currency_code
+from customers.webhooks import customer_webhook_emit
 from taxes.selectors import taxes_by_codes
 
 MAX_METADATA_ENTRIES = 5
@@ -103,6 +104,8 @@ def customer_upsert(
             _metadata_replace(customer=customer, entries=metadata)
         if taxes is not None:
             customer.taxes.set(taxes)
+        if created or fields or metadata is not None or taxes is not None:
+            customer_webhook_emit(customer=customer, created=created)
     return customer, created
 
 

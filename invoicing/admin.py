@@ -12,6 +12,7 @@ from billing.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInl
 from billing.errors import DomainError
 from billing.money import round_to_minor_unit
 from invoicing.models import Fee, FeeAppliedTax, Invoice, InvoiceAppliedTax, InvoiceSubscription
+from invoicing.pdf.admin import InvoicePdfAdminMixin
 from invoicing.services.cycle import subscriptions_bill
 from invoicing.services.invoices import invoice_finalize, invoice_refresh, invoice_void
 from plans.admin.subscriptions import SubscriptionAdmin
@@ -67,16 +68,16 @@ INVOICE_FIELDS = (
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(OrganizationScopedAdmin):
+class InvoiceAdmin(InvoicePdfAdminMixin, OrganizationScopedAdmin):
     list_display = ("number", "customer", "status", "payment_status", "total", "issuing_date")
     list_select_related = ("customer",)
     list_filter = ("status", "payment_status", "invoice_type", "currency", "issuing_date")
     search_fields = ("number", "customer__external_id", "customer__name", "customer__email")
     date_hierarchy = "issuing_date"
-    fields = ("organization", *INVOICE_FIELDS)
+    fields = ("organization", *INVOICE_FIELDS, "pdf")
     readonly_fields = fields
     inlines = [InvoiceSubscriptionInline, FeeInline, InvoiceAppliedTaxInline]
-    actions = ["finalize", "void", "refresh"]
+    actions = ["finalize", "void", "refresh", "regenerate_pdfs"]
 
     def has_add_permission(self, request):
         return False
@@ -113,10 +114,13 @@ class FeeAdmin(OrganizationScopedAdmin):
     list_display = ("item_name", "fee_type", "invoice", "units", "amount", "currency", "created_at")
     list_select_related = ("invoice",)
     list_filter = ("fee_type", "currency", "pay_in_advance")
-    search_fields = ("item_code", "item_name", "invoice__number", "subscription__external_id")
+    search_fields = (
+        "item_code", "item_name", "invoice__number", "subscription__external_id", "event_transaction_id",
+    )  # fmt: skip
     readonly_fields = (
         "id", "invoice", "subscription", "fee_type", "charge", "charge_filter", "true_up_parent", "item_code",
-        "item_name", "invoice_display_name", "charge_model", "filter_values", "grouped_by", "pay_in_advance", "units",
+        "item_name", "invoice_display_name", "charge_model", "filter_values", "grouped_by", "pay_in_advance",
+        "event_transaction_id", "units",
         "events_count", "currency", "precise_amount", "amount", "precise_unit_amount", "taxes_rate", "taxes_amount",
         "from_datetime", "to_datetime", "amount_details", "created_at",
     )  # fmt: skip

@@ -2,7 +2,8 @@
 is registered here by the modules and apps that do it, so invoicing never imports payments.
 
 Listeners run after the transaction that changed the invoice commits (never for a rolled-back change), with the
-invoice's id; they should only enqueue work (a Celery task), not do it.
+invoice's id; they should only enqueue work (a Celery task), not do it. A listener that fails (a broker outage) is
+logged and the others still run: each kind of work also has a periodic catch-up.
 """
 
 from collections import defaultdict
@@ -10,7 +11,10 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from uuid import UUID
 
+import structlog
 from django.db import transaction
+
+logger = structlog.get_logger(__name__)
 
 
 class InvoiceEvent(StrEnum):
@@ -39,6 +43,9 @@ def invoices_changed(event: InvoiceEvent, invoice_ids: Iterable[UUID]) -> None:
     def notify() -> None:
         for invoice_id in invoice_ids:
             for listener in listeners:
-                listener(invoice_id)
+                try:
+                    listener(invoice_id)
+                except Exception:  # noqa: BLE001 - the change is committed; one failing listener must not undo others
+                    logger.exception("invoice_listener_failed", invoice_event=str(event), invoice_id=str(invoice_id))
 
     transaction.on_commit(notify)

@@ -5,8 +5,11 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from billing.models import Organization
+from invoicing.pdf.services import invoice_pdf_generate
 from invoicing.selectors.billing import subscription_ids_due
 from invoicing.services.cycle import BATCH_SIZE, batched, subscriptions_bill
+from invoicing.services.in_advance import EventKey, in_advance_events_bill
 from invoicing.services.invoices import drafts_finalize_due
 from plans.services.subscriptions import subscriptions_activate_due
 
@@ -34,3 +37,31 @@ def bill_subscriptions(subscription_ids: list[str], at: str) -> int:
 def finalize_due_drafts(at: str | None = None) -> int:
     """Drafts whose grace period is over are refreshed with late usage and finalized."""
     return drafts_finalize_due(at=datetime.fromisoformat(at) if at else timezone.now())
+
+
+@shared_task(name="invoicing.bill_events_in_advance", acks_late=True, autoretry_for=(ConnectionError,), max_retries=5)
+def bill_events_in_advance(organization_id: str, events: list[list[str]]) -> int:
+    """Bills the events ([external_subscription_id, transaction_id, code, ISO timestamp]) that charges paid in
+    advance count; re-reads the events and skips those billed already, so a retry bills nothing twice."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    keys = [
+        EventKey(
+            external_subscription_id=external_id,
+            transaction_id=transaction_id,
+            code=code,
+            timestamp=datetime.fromisoformat(timestamp),
+        )
+        for external_id, transaction_id, code, timestamp in events
+    ]
+    billing = in_advance_events_bill(organization=organization, events=keys)
+    return len(billing.invoices) + len(billing.uninvoiced_fees)
+
+
+@shared_task(
+    name="invoicing.render_invoice_pdf", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def render_invoice_pdf(invoice_id: str, regenerate: bool = False) -> bool:
+    """Renders and stores an invoice's PDF (a storage error is retried); False for a draft or a missing invoice."""
+    return invoice_pdf_generate(invoice_id=invoice_id, regenerate=regenerate) is not None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing.errors import ValidationFailed
 from billing.models import Organization
 from metering.diagnostics import SubscriptionSpans, event_diagnostics, metric_fields
+from metering.ingest_listeners import events_ingested
 from metering.ingestion import events_parse
 from metering.selectors import EventDetail, event_detail
 from metering.stores import get_event_store
@@ -60,5 +61,6 @@ def events_ingest(
         organization_id=organization.id,
         external_subscription_ids=(record.external_subscription_id for record in records),
     )
+    events_ingested(organization_id=organization.id, events=records)
 
     return IngestResult(events=[event_detail(event=StoredEvent.from_record(record), spans=spans) for record in records])

@@ -1,10 +1,11 @@
-"""Start throwaway PostgreSQL, Redis and ClickHouse servers on loopback, run a command against them, stop them.
+"""Start throwaway PostgreSQL, Redis, ClickHouse and localstripe servers on loopback, run a command against them, stop
+them.
 
     python scripts/test_servers.py -- pytest -q
 
-The command sees DATABASE_URL (PostgreSQL), REDIS_URL and TEST_CLICKHOUSE_URL (the ClickHouse 18.16 server). Every
-server is stopped when the command ends, fails or is interrupted. PostgreSQL refuses to run as root, so as root it
-runs as the `postgres` user.
+The command sees DATABASE_URL (PostgreSQL), REDIS_URL, TEST_CLICKHOUSE_URL (the ClickHouse 18.16 server) and
+STRIPE_API_BASE (localstripe, a fake Stripe API). Every server is stopped when the command ends, fails or is
+interrupted. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 """
 
 import contextlib
@@ -161,6 +162,14 @@ def clickhouse(workdir: Path):
         yield f"clickhouse://default@127.0.0.1:{tcp_port}/default"
 
 
+@contextlib.contextmanager
+def localstripe(workdir: Path):
+    port = free_port()
+    command = [sys.executable, str(Path(__file__).with_name("localstripe_loopback.py")), "--port", str(port)]
+    with background(command, port, "localstripe", workdir / "localstripe.log"):
+        yield f"http://127.0.0.1:{port}"
+
+
 def main(argv: list[str]) -> int:
     if "--" in argv:
         argv = argv[argv.index("--") + 1 :]
@@ -172,14 +181,20 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="billing-test-servers-") as tmp:
         workdir = Path(tmp)
         os.chmod(workdir, 0o755)
-        with postgres(workdir) as database_url, redis(workdir) as redis_url, clickhouse(workdir) as clickhouse_url:
+        with (
+            postgres(workdir) as database_url,
+            redis(workdir) as redis_url,
+            clickhouse(workdir) as clickhouse_url,
+            localstripe(workdir) as stripe_api_base,
+        ):
             environment = {
                 **os.environ,
                 "DATABASE_URL": database_url,
                 "REDIS_URL": redis_url,
                 "TEST_CLICKHOUSE_URL": clickhouse_url,
+                "STRIPE_API_BASE": stripe_api_base,
             }
-            print(f"test servers: {database_url} {redis_url} {clickhouse_url}", flush=True)
+            print(f"test servers: {database_url} {redis_url} {clickhouse_url} {stripe_api_base}", flush=True)
             try:
                 return subprocess.run(argv, env=environment).returncode
             except KeyboardInterrupt:

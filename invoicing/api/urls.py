@@ -4,6 +4,7 @@ from invoicing.api.current_usage import CurrentUsageView
 from invoicing.api.fees.views import FeeDetailView, FeeListView
 from invoicing.api.invoices.views import (
     InvoiceDetailView,
+    InvoiceDownloadView,
     InvoiceFinalizeView,
     InvoiceListView,
     InvoiceRefreshView,
@@ -16,6 +17,7 @@ urlpatterns = [
     path("invoices/<str:lago_id>/refresh", InvoiceRefreshView.as_view(), name="invoice-refresh"),
     path("invoices/<str:lago_id>/finalize", InvoiceFinalizeView.as_view(), name="invoice-finalize"),
     path("invoices/<str:lago_id>/void", InvoiceVoidView.as_view(), name="invoice-void"),
+    path("invoices/<str:lago_id>/download", InvoiceDownloadView.as_view(), name="invoice-download"),
     path("customers/<str:external_id>/current_usage", CurrentUsageView.as_view(), name="customer-current-usage"),
     path("fees", FeeListView.as_view(), name="fees"),
     path("fees/<str:lago_id>", FeeDetailView.as_view(), name="fee"),

@@ -1,5 +1,8 @@
 """Fees: the lines of an invoice, each rounded once to the currency's minor unit beside its precise amount.
 
+A charge paid in advance is billed event by event: each of its fees names the event it bills
+(`event_transaction_id`), and is on an invoice of its own, or on none when the charge is not invoiceable.
+
 A fee keeps a snapshot of what it bills (item code and name, charge model, filter and group) because a plan update
 replaces its charges: the invoice is a document and must not change when the catalog does.
 """
@@ -24,7 +27,14 @@ class Fee(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="fees")
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="fees")
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fees",
+        help_text="None for a fee of a charge paid in advance that is not invoiceable",
+    )
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="fees")
     fee_type = models.CharField(max_length=16, choices=FeeType.choices)
     charge = models.ForeignKey(Charge, on_delete=models.SET_NULL, null=True, blank=True, related_name="fees")
@@ -46,6 +56,9 @@ class Fee(models.Model):
     filter_values = models.JSONField(default=dict, blank=True, help_text="The charge filter's {key: [values]}")
     grouped_by = models.JSONField(default=dict, blank=True, help_text="{pricing group key: value}")
     pay_in_advance = models.BooleanField(default=False)
+    event_transaction_id = models.CharField(
+        max_length=255, null=True, blank=True, help_text="The event a fee of a charge paid in advance bills"
+    )
     units = models.DecimalField(max_digits=40, decimal_places=20, default=0)
     events_count = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3)
@@ -67,11 +80,25 @@ class Fee(models.Model):
                 name="fee_amounts_not_negative",
             ),
             models.CheckConstraint(condition=Q(to_datetime__gte=models.F("from_datetime")), name="fee_period_ordered"),
+            # A retried or duplicated task cannot bill an event twice.
+            models.UniqueConstraint(
+                fields=["charge", "subscription", "event_transaction_id"],
+                condition=Q(event_transaction_id__isnull=False),
+                name="bill_charge_event_once",
+            ),
         ]
-        indexes = [models.Index(fields=["subscription", "fee_type", "from_datetime"])]
+        indexes = [
+            models.Index(fields=["subscription", "fee_type", "from_datetime"]),
+            models.Index(fields=["organization", "event_transaction_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_name} {self.amount} {self.currency}"
+
+    @property
+    def billed_customer(self):
+        """The invoice's customer; the subscription's for a fee on no invoice."""
+        return self.invoice.customer if self.invoice is not None else self.subscription.customer
 
     @property
     def total_amount(self):

@@ -58,6 +58,9 @@ class Invoice(models.Model):
     metadata = models.JSONField(default=list, blank=True, help_text="[{id, key, value}]")
     finalized_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(
+        upload_to="invoices", max_length=255, blank=True, help_text="The rendered PDF, in the default storage"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,14 +94,21 @@ class Invoice(models.Model):
         return self.number
 
 
+BILLING_MOMENT = ~Q(reason="in_advance_charge")
+
+
 class InvoiceSubscription(models.Model):
     """One subscription billed at one moment. Its unique constraints are what make billing idempotent: a retried,
-    duplicated or concurrent task cannot bill the same moment, plan period or usage window of a subscription twice."""
+    duplicated or concurrent task cannot bill the same moment, plan period or usage window of a subscription twice.
+
+    An event billed in advance (`in_advance_charge`) is no billing moment: many share its instant and usage window,
+    and its fee's own constraint keeps it from being billed twice."""
 
     class Reason(models.TextChoices):
         STARTING = "subscription_starting"
         PERIODIC = "subscription_periodic"
         TERMINATING = "subscription_terminating"
+        IN_ADVANCE_CHARGE = "in_advance_charge"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="invoice_subscriptions")
@@ -114,15 +124,17 @@ class InvoiceSubscription(models.Model):
     class Meta:
         ordering = ["billed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "billed_at"], name="bill_subscription_moment_once"),
+            models.UniqueConstraint(
+                fields=["subscription", "billed_at"], condition=BILLING_MOMENT, name="bill_subscription_moment_once"
+            ),
             models.UniqueConstraint(
                 fields=["subscription", "from_datetime"],
-                condition=Q(from_datetime__isnull=False),
+                condition=Q(from_datetime__isnull=False) & BILLING_MOMENT,
                 name="bill_subscription_plan_period_once",
             ),
             models.UniqueConstraint(
                 fields=["subscription", "charges_from_datetime"],
-                condition=Q(charges_from_datetime__isnull=False),
+                condition=Q(charges_from_datetime__isnull=False) & BILLING_MOMENT,
                 name="bill_subscription_usage_window_once",
             ),
         ]

@@ -27,22 +27,30 @@ class UsageWindow:
     period: Period
 
 
-def charge_fee_drafts(windows: Sequence[UsageWindow]) -> dict[UUID, list[FeeDraft]]:
-    """Charge fees per subscription id. Plans must come with their charges, metrics and filters prefetched."""
+def charge_fee_drafts(windows: Sequence[UsageWindow], *, paid_in_advance: bool = False) -> dict[UUID, list[FeeDraft]]:
+    """Charge fees per subscription id. Plans must come with their charges, metrics and filters prefetched.
+
+    Charges paid in advance are billed event by event (see rating.in_advance), so a period's invoice leaves them
+    out; `paid_in_advance` adds them, for the current usage, which shows the whole period's usage.
+    """
     reader = _UsageReader()
     for window in windows:
-        for charge in _charges(window.subscription):
+        for charge in _charges(window.subscription, paid_in_advance=paid_in_advance):
             reader.want(window, charge)
     reader.run()
     drafts: dict[UUID, list[FeeDraft]] = defaultdict(list)
     for window in windows:
-        for charge in _charges(window.subscription):
+        for charge in _charges(window.subscription, paid_in_advance=paid_in_advance):
             drafts[window.subscription.id].extend(_price_charge(window, charge, reader))
     return drafts
 
 
-def _charges(subscription: Subscription) -> list[Charge]:
-    return [charge for charge in subscription.plan.charges.all() if charge.invoiceable]
+def _charges(subscription: Subscription, *, paid_in_advance: bool) -> list[Charge]:
+    return [
+        charge
+        for charge in subscription.plan.charges.all()
+        if (charge.invoiceable and not charge.pay_in_advance) or (paid_in_advance and charge.pay_in_advance)
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -183,13 +191,11 @@ def _price_charge(window: UsageWindow, charge: Charge, reader: _UsageReader) -> 
             events_count=result.events_count if result else 0,
             event_values=reader.values_for(window, charge, filter_index) if not group else (),
         )
-        drafts.append(
-            _charge_draft(window, charge, charge_filter, dict(group), usage, charge_amount(properties, usage))
-        )
+        drafts.append(charge_draft(window, charge, charge_filter, dict(group), usage, charge_amount(properties, usage)))
     return drafts
 
 
-def _charge_draft(
+def charge_draft(
     window: UsageWindow,
     charge: Charge,
     charge_filter: ChargeFilter | None,

@@ -38,6 +38,7 @@ class FeeDraft:
     filter_values: dict[str, list[str]] = field(default_factory=dict)
     grouped_by: dict[str, str | None] = field(default_factory=dict)
     pay_in_advance: bool = False
+    event_transaction_id: str | None = None  # the event a charge paid in advance bills
     true_up_parent: "FeeDraft | None" = None
     taxes: tuple[TaxLine, ...] = ()
 

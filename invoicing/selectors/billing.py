@@ -9,13 +9,16 @@ from uuid import UUID
 from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum
 
 from billing.models import Organization
-from invoicing.models import Fee, Invoice
+from invoicing.models import Fee, Invoice, InvoiceSubscription
 from plans.billing_schedule import BillingMoment, billing_moments
 from plans.models import Charge, Subscription
 from plans.selectors.billing_terms import subscription_terms
 from plans.selectors.subscriptions import subscriptions_with_details
 
 Status = Subscription.Status
+MOMENT_REASONS = [
+    reason for reason in InvoiceSubscription.Reason.values if reason != InvoiceSubscription.Reason.IN_ADVANCE_CHARGE
+]
 
 
 def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
@@ -26,7 +29,13 @@ def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) ->
         subscriptions_with_details(queryset)
         .select_related("plan__minimum_commitment")
         .prefetch_related(Prefetch("plan__charges", queryset=charges))
-        .annotate(last_billed_at=Max("invoice_subscriptions__billed_at"))
+        .annotate(
+            last_billed_at=Max(
+                "invoice_subscriptions__billed_at",
+                # Events billed in advance are not billing moments: the cycle goes on from the last moment.
+                filter=Q(invoice_subscriptions__reason__in=MOMENT_REASONS),
+            )
+        )
     )
 
 

@@ -39,6 +39,7 @@ class FeeFilters:
     external_customer_id: str | None = None
     fee_type: str | None = None
     billable_metric_code: str | None = None
+    event_transaction_id: str | None = None
     currency: str | None = None
     payment_status: str | None = None
     created_at_from: datetime | None = None
@@ -49,7 +50,7 @@ def _fees_with_details(queryset: QuerySet[Fee] | None = None) -> QuerySet[Fee]:
     """Fees with the rows their representation reads: charge, filter, true-up fee, subscription and taxes."""
     queryset = Fee.objects.all() if queryset is None else queryset
     return queryset.select_related(
-        "charge", "charge_filter", "true_up_fee", "subscription__plan__minimum_commitment"
+        "charge", "charge_filter", "true_up_fee", "subscription__plan__minimum_commitment", "subscription__customer"
     ).prefetch_related(Prefetch("applied_taxes", queryset=FeeAppliedTax.objects.order_by("tax_code")))
 
 
@@ -127,19 +128,28 @@ def fee_list(*, organization: Organization, filters: FeeFilters | None = None) -
     filters = filters or FeeFilters()
     exact = {
         "subscription__external_id": filters.external_subscription_id,
-        "invoice__customer__external_id": filters.external_customer_id,
         "fee_type": filters.fee_type,
+        "event_transaction_id": filters.event_transaction_id,
         "currency": filters.currency,
-        "invoice__payment_status": filters.payment_status,
         "created_at__gte": filters.created_at_from,
         "created_at__lte": filters.created_at_to,
     }
     queryset = _fee_rows(organization).filter(**{lookup: value for lookup, value in exact.items() if value is not None})
     if filters.billable_metric_code is not None:
         queryset = queryset.filter(fee_type=Fee.FeeType.CHARGE, item_code=filters.billable_metric_code)
+    if filters.external_customer_id is not None:
+        queryset = queryset.filter(
+            Q(invoice__customer__external_id=filters.external_customer_id)
+            | Q(invoice__isnull=True, subscription__customer__external_id=filters.external_customer_id)
+        )
+    if filters.payment_status is not None:
+        paid_as = Q(invoice__payment_status=filters.payment_status)
+        if filters.payment_status == Invoice.PaymentStatus.PENDING:
+            paid_as |= Q(invoice__isnull=True)  # a fee on no invoice is pending, as its representation says
+        queryset = queryset.filter(paid_as)
     return queryset.order_by("-created_at", "-id")
 
 
 def _fee_rows(organization: Organization) -> QuerySet[Fee]:
-    # A fee names its invoice's payment status and customer: both come with the invoice.
+    # A fee names its invoice's payment status (a fee paid in advance may have no invoice).
     return _fees_with_details(Fee.objects.filter(organization=organization)).select_related("invoice__customer")

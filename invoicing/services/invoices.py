@@ -37,11 +37,14 @@ def _locked(invoice: Invoice) -> Invoice:
 
 @transaction.atomic
 def invoice_refresh(*, invoice: Invoice) -> Invoice:
-    """Re-rates a draft with the usage known now (late events); a finalized or voided invoice is left as it is."""
+    """Re-rates a draft with the usage known now (late events); a finalized or voided invoice, and the invoice of an
+    event billed in advance, are left as they are."""
     invoice = _locked(invoice)
     if invoice.status != Status.DRAFT:
         return invoice
     links = list(invoice.invoice_subscriptions.all())
+    if any(link.reason == InvoiceSubscription.Reason.IN_ADVANCE_CHARGE for link in links):
+        return invoice  # it bills one event, priced when the event came: there is no later usage to add
     subscriptions = {s.id: s for s in subscriptions_load(subscription_ids=[link.subscription_id for link in links])}
     rated: list[RatedMoment] = []
     for link in links:
@@ -107,16 +110,28 @@ def drafts_finalize_due(*, at: datetime, organization: Organization | None = Non
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
-    """Voids a finalized invoice that was not paid. Its billing claims stay: the period is not billed again."""
+    """Voids a finalized invoice, paid or not (a paid one is refunded by the VOIDED listeners). Its billing claims
+    stay: the period is not billed again."""
     invoice = _locked(invoice)
     if invoice.status == Status.VOIDED:
         return invoice
-    if invoice.status != Status.FINALIZED or invoice.payment_status == PaymentStatus.SUCCEEDED:
+    if invoice.status != Status.FINALIZED:
         raise NotAllowed("not_voidable")
     invoice.status = Status.VOIDED
     invoice.voided_at = now or timezone.now()
     invoice.save(update_fields=["status", "voided_at", "updated_at"])
     invoices_changed(InvoiceEvent.VOIDED, [invoice.id])
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_overdue(*, invoice: Invoice) -> Invoice:
+    """Marks a finalized, unpaid invoice overdue (its collection was given up on); an overdue, paid or voided invoice
+    is left as it is."""
+    invoice = _locked(invoice)
+    if invoice.status == Status.FINALIZED and invoice.payment_status != PaymentStatus.SUCCEEDED:
+        invoice.payment_overdue = True
+        invoice.save(update_fields=["payment_overdue", "updated_at"])
     return invoice
 
 
@@ -130,6 +145,8 @@ def invoice_update(
         if invoice.status != Status.FINALIZED:
             raise ValidationFailed.single("payment_status", "invoice_not_finalized")
         invoice.payment_status = payment_status
+        if payment_status == PaymentStatus.SUCCEEDED:
+            invoice.payment_overdue = False  # paid after dunning gave up: no longer overdue
         invoices_changed(InvoiceEvent.PAYMENT_STATUS_UPDATED, [invoice.id])
     if metadata is not None:
         invoice.metadata = _metadata_merged(invoice.metadata, metadata)

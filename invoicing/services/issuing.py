@@ -2,7 +2,8 @@
 
 A batch is written in one transaction. The unique constraints on InvoiceSubscription decide whether a moment was
 billed already: if the batch hits one (a retried or concurrent task), it rolls back whole and is replayed one moment at
-a time, skipping exactly the moments another run billed. Any other integrity error is a bug and propagates.
+a time, skipping exactly the moments another run billed. Any other integrity error is a bug and propagates. An event
+billed in advance is no billing moment: its fee's unique constraint (charge, subscription, event) decides instead.
 """
 
 from collections import defaultdict
@@ -49,6 +50,8 @@ def rated_moments_issue(*, organization: Organization, rated: Sequence[RatedMome
 
 def _already_billed(item: RatedMoment) -> bool:
     moment = item.moment
+    if moment.reason == InvoiceSubscription.Reason.IN_ADVANCE_CHARGE:
+        return any(fee_already_stored(draft) for draft in item.fees)
     clash = Q(billed_at=moment.at)
     if moment.plan_fee is not None:
         clash |= Q(from_datetime=moment.plan_fee.billed.start)
@@ -79,8 +82,9 @@ def _issue(organization: Organization, rated: Sequence[RatedMoment], now: dateti
     return invoices
 
 
-def fee_rows(invoice: Invoice, drafts: Sequence[FeeDraft]) -> tuple[list[Fee], list[FeeAppliedTax]]:
-    """Unsaved Fee and FeeAppliedTax rows for an invoice's drafts, true-up fees linked to their parents."""
+def fee_rows(invoice: Invoice | None, drafts: Sequence[FeeDraft]) -> tuple[list[Fee], list[FeeAppliedTax]]:
+    """Unsaved Fee and FeeAppliedTax rows for an invoice's drafts (or for fees on no invoice), true-up fees linked to
+    their parents."""
     fees = [_fee(invoice, draft) for draft in drafts]
     by_draft = {id(draft): fee for draft, fee in zip(drafts, fees, strict=True)}
     fee_taxes = []
@@ -89,6 +93,41 @@ def fee_rows(invoice: Invoice, drafts: Sequence[FeeDraft]) -> tuple[list[Fee], l
             fee.true_up_parent = by_draft[id(draft.true_up_parent)]
         fee_taxes.extend(_fee_taxes(fee, draft))
     return fees, fee_taxes
+
+
+def uninvoiced_fees_create(*, drafts: Sequence[FeeDraft]) -> list[Fee]:
+    """Stores fees of events on no invoice (charges paid in advance that are not invoiceable); a fee whose event was
+    billed already (a retried or concurrent task) is skipped. Returns the fees created."""
+    if not drafts:
+        return []
+    try:
+        with transaction.atomic():
+            return _uninvoiced_fees_create(drafts)
+    except IntegrityError:
+        logger.info("billing.in_advance_batch_conflict", size=len(drafts))
+    created = []
+    for draft in drafts:
+        try:
+            with transaction.atomic():
+                created.extend(_uninvoiced_fees_create([draft]))
+        except IntegrityError:
+            if not fee_already_stored(draft):
+                raise
+            logger.info("billing.event_already_billed", event_transaction_id=draft.event_transaction_id)
+    return created
+
+
+def _uninvoiced_fees_create(drafts: Sequence[FeeDraft]) -> list[Fee]:
+    fees, fee_taxes = fee_rows(None, drafts)
+    fee_rows_create(fees, fee_taxes, [])
+    return fees
+
+
+def fee_already_stored(draft: FeeDraft) -> bool:
+    """Whether the event a draft bills in advance has its fee already."""
+    return Fee.objects.filter(
+        subscription=draft.subscription, charge=draft.charge, event_transaction_id=draft.event_transaction_id
+    ).exists()
 
 
 def fee_rows_create(fees: list[Fee], fee_taxes: list[FeeAppliedTax], invoice_taxes: list[InvoiceAppliedTax]) -> None:
@@ -159,9 +198,9 @@ def moment_link_fields(moment) -> dict:
     }
 
 
-def _fee(invoice: Invoice, draft: FeeDraft) -> Fee:
+def _fee(invoice: Invoice | None, draft: FeeDraft) -> Fee:
     return Fee(
-        organization_id=invoice.organization_id,
+        organization_id=draft.subscription.organization_id,
         invoice=invoice,
         subscription=draft.subscription,
         fee_type=draft.fee_type,
@@ -174,6 +213,7 @@ def _fee(invoice: Invoice, draft: FeeDraft) -> Fee:
         filter_values=draft.filter_values,
         grouped_by=draft.grouped_by,
         pay_in_advance=draft.pay_in_advance,
+        event_transaction_id=draft.event_transaction_id,
         units=draft.units,
         events_count=draft.events_count,
         currency=draft.currency,

@@ -29,6 +29,9 @@ MONTHLY_CHARGES_INTERVALS = (Plan.Interval.YEARLY, Plan.Interval.SEMIANNUAL)
 # Live subscriptions are billed on the plan's cycle and in their customer's currency: these stay while they run.
 FIXED_WHILE_SUBSCRIBED = ("interval", "amount_currency")
 
+_Aggregation = BillableMetric.AggregationType
+PAYABLE_IN_ADVANCE_AGGREGATIONS = frozenset({_Aggregation.COUNT, _Aggregation.SUM, _Aggregation.UNIQUE_COUNT})
+
 PLAN_FIELDS = (
     "name",
     "code",
@@ -247,11 +250,19 @@ def _check_charges(
         metric = metrics.get(spec.billable_metric_id)
         if metric is None:
             errors.add(f"{path}.billable_metric_id", "billable_metric_not_found")
+        elif spec.pay_in_advance and not payable_in_advance(metric=metric, charge_model=spec.charge_model):
+            errors.add(f"{path}.pay_in_advance", "invalid_aggregation_type_or_charge_model")
         properties = _checked_properties(errors, spec.charge_model, spec.properties, prefix=f"{path}.properties")
         filters = _check_charge_filters(errors, spec, metric, path=path)
         if metric is not None and properties is not None and filters is not None:
             checked.append(_CheckedCharge(spec=spec, billable_metric=metric, properties=properties, filters=filters))
     return checked
+
+
+def payable_in_advance(*, metric: BillableMetric, charge_model: str) -> bool:
+    """Lago bills in advance, event by event, only usage an event adds to (count, sum, unique count), and never a
+    volume price, which reprices every unit as the volume grows."""
+    return metric.aggregation_type in PAYABLE_IN_ADVANCE_AGGREGATIONS and charge_model != Charge.ChargeModel.VOLUME
 
 
 def _checked_properties(errors: _Errors, charge_model: str, properties: Any, *, prefix: str) -> dict[str, Any] | None:

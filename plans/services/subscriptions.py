@@ -13,11 +13,14 @@ from django.utils import timezone
 
 from billing.errors import NotAllowed, ValidationFailed
 from billing.models import Organization
+from billing.webhooks.types import WebhookType
 from customers.models import Customer
 from customers.services import customer_assign_currency, customer_get_or_create
 from plans.models import Plan, Subscription
 from plans.selectors.plans import plan_get
 from plans.selectors.subscriptions import subscription_billing_period, subscription_pending_plan_change
+from plans.services.trials import subscription_trials_end
+from plans.webhooks import subscription_webhook_emit
 
 Status = Subscription.Status
 
@@ -46,6 +49,7 @@ class DueTransitions:
     activated: int
     terminated: int
     canceled: int
+    trials_ended: int = 0
 
 
 @transaction.atomic
@@ -155,7 +159,7 @@ def _subscription_start(
     now: datetime,
 ) -> Subscription:
     started = subscription_at <= now  # a backdated subscription is active from its subscription date
-    return _insert(
+    subscription = _insert(
         Subscription(
             organization=customer.organization,
             customer=customer,
@@ -169,6 +173,9 @@ def _subscription_start(
             started_at=subscription_at if started else None,
         )
     )
+    if started:
+        subscription_webhook_emit(subscription=subscription, webhook_type=WebhookType.SUBSCRIPTION_STARTED)
+    return subscription
 
 
 def _pending_subscription_switch_plan(
@@ -187,7 +194,7 @@ def _subscription_upgrade(
     _pending_plan_change_cancel(subscription=current, at=now)
     _mark_terminated(current, at=now)
     # The new row keeps the subscription date, so anniversary billing keeps its day.
-    return _insert(
+    successor = _insert(
         _successor(
             current,
             plan=plan,
@@ -198,6 +205,8 @@ def _subscription_upgrade(
             started_at=now,
         )
     )
+    subscription_webhook_emit(subscription=successor, webhook_type=WebhookType.SUBSCRIPTION_STARTED)
+    return successor
 
 
 def _successor(current: Subscription, *, plan: Plan, name: str, **fields) -> Subscription:
@@ -243,12 +252,14 @@ def _mark_terminated(subscription: Subscription, *, at: datetime) -> None:
     subscription.status = Status.TERMINATED
     subscription.terminated_at = at
     subscription.save(update_fields=["status", "terminated_at", "updated_at"])
+    subscription_webhook_emit(subscription=subscription, webhook_type=WebhookType.SUBSCRIPTION_TERMINATED)
 
 
 def _mark_active(subscription: Subscription, *, started_at: datetime) -> None:
     subscription.status = Status.ACTIVE
     subscription.started_at = started_at
     subscription.save(update_fields=["status", "started_at", "subscription_at", "updated_at"])
+    subscription_webhook_emit(subscription=subscription, webhook_type=WebhookType.SUBSCRIPTION_STARTED)
 
 
 def _locked(subscription: Subscription) -> Subscription:
@@ -331,7 +342,8 @@ def subscriptions_end_for_customer(*, customer: Customer, at: datetime) -> None:
 
 
 def subscriptions_activate_due(*, at: datetime | None = None) -> DueTransitions:
-    """Starts the pending subscriptions whose date has come and terminates those whose ending_at has passed.
+    """Starts the pending subscriptions whose date has come, terminates those whose ending_at has passed and marks
+    the end of trials.
 
     Each transition runs in its own transaction on locked rows and re-checks their status, so a rerun or a
     concurrent run changes nothing twice.
@@ -346,7 +358,8 @@ def subscriptions_activate_due(*, at: datetime | None = None) -> DueTransitions:
     ended = Subscription.objects.filter(status=Status.ACTIVE, ending_at__lte=at).order_by("ending_at")
     for subscription_id in ended.values_list("id", flat=True):
         terminated += _ended_subscription_terminate(subscription_id=subscription_id, at=at)
-    return DueTransitions(activated=activated, terminated=terminated, canceled=canceled)
+    trials_ended = subscription_trials_end(at=at)
+    return DueTransitions(activated=activated, terminated=terminated, canceled=canceled, trials_ended=trials_ended)
 
 
 @transaction.atomic

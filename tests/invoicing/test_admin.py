@@ -82,15 +82,15 @@ def test_refresh_re_rates_a_draft(admin_client, billed_draft):
     assert (billed_draft.status, billed_draft.total_amount) == (Status.DRAFT, 12)
 
 
-def test_void_voids_an_unpaid_invoice_and_reports_the_refused_ones(admin_client, organization, invoice):
-    paid = invoice_with_fees(organization=organization, payment_status=Invoice.PaymentStatus.SUCCEEDED)
+def test_void_voids_a_finalized_invoice_and_reports_the_refused_ones(admin_client, organization, invoice):
+    draft = invoice_with_fees(organization=organization, status=Status.DRAFT)
 
-    page = run_action(admin_client, INVOICES, "void", invoice, paid)
+    page = run_action(admin_client, INVOICES, "void", invoice, draft)
 
     assert "not_voidable" in page and "Voided 1 invoice(s)." in page
     invoice.refresh_from_db()
-    paid.refresh_from_db()
-    assert (invoice.status, paid.status) == (Status.VOIDED, Status.FINALIZED)
+    draft.refresh_from_db()
+    assert (invoice.status, draft.status) == (Status.VOIDED, Status.DRAFT)
 
 
 def test_bill_now_bills_the_selected_subscriptions(admin_client, organization):

@@ -32,13 +32,14 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def worker(redis_url):
+def worker(redis_url, tmp_path):
     database = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY_BROKER_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MEDIA_ROOT": str(tmp_path / "media"),  # the worker renders the invoices' PDFs
     }
     process = subprocess.Popen(
         [

@@ -43,3 +43,17 @@ def test_a_rolled_back_change_notifies_nobody(api, heard, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         bill(datetime(2022, 4, 1, 1, tzinfo=UTC))
     assert len(callbacks) == 1 and heard == []  # queued for the commit, not run before it
+
+
+def test_a_failing_listener_does_not_stop_the_others(api, heard, django_capture_on_commit_callbacks):
+    def broken(invoice_id):
+        raise ConnectionError("broker down")
+
+    hooks._listeners[InvoiceEvent.FINALIZED].insert(0, broken)
+    create_plan(api, amount_cents=1000)
+    subscribe(api, at=datetime(2022, 3, 1, tzinfo=UTC))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bill(datetime(2022, 4, 1, 1, tzinfo=UTC))
+
+    assert heard == [(InvoiceEvent.FINALIZED, Invoice.objects.get().id)]

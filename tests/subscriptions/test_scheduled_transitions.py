@@ -55,7 +55,12 @@ def test_the_celery_task_runs_the_transitions_due_now(api, plans, clock):
     subscribe(api, external_customer_id="cust_1", plan_code="basic", external_id="sub_1", subscription_at="2026-04-10")
     clock.at = datetime(2026, 4, 10, 1, tzinfo=UTC)
 
-    assert activate_due_subscriptions.apply().get() == {"activated": 1, "terminated": 0, "canceled": 0}
+    assert activate_due_subscriptions.apply().get() == {
+        "activated": 1,
+        "terminated": 0,
+        "canceled": 0,
+        "trials_ended": 0,
+    }
     assert statuses() == {"sub_1": "active"}
 
 

@@ -1,6 +1,7 @@
 """Request and response shapes of /fees, in Lago's wire format; FeeSerializer also renders an invoice's fees."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.fields import BlankAsNullCharField, CurrencyField
@@ -17,6 +18,9 @@ class FeeListQuerySerializer(serializers.Serializer):
     external_customer_id = serializers.CharField(required=False, max_length=MAX_ID_LENGTH)
     fee_type = serializers.ChoiceField(required=False, choices=FeeType.choices)
     billable_metric_code = serializers.CharField(required=False, max_length=MAX_ID_LENGTH)
+    event_transaction_id = serializers.CharField(
+        required=False, max_length=MAX_ID_LENGTH, help_text="The event a fee of a charge paid in advance bills."
+    )
     currency = CurrencyField(required=False)
     payment_status = serializers.ChoiceField(
         required=False, choices=Invoice.PaymentStatus.choices, help_text="The payment status of the fee's invoice."
@@ -92,13 +96,15 @@ class FeeSerializer(serializers.Serializer):
     lago_id = serializers.UUIDField(source="id")
     lago_charge_id = serializers.UUIDField(source="charge_id", allow_null=True)
     lago_charge_filter_id = serializers.UUIDField(source="charge_filter_id", allow_null=True)
-    lago_invoice_id = serializers.UUIDField(source="invoice_id")
+    lago_invoice_id = serializers.UUIDField(
+        source="invoice_id", allow_null=True, help_text="None for a fee paid in advance that is not invoiceable."
+    )
     lago_true_up_fee_id = serializers.SerializerMethodField()
     lago_true_up_parent_fee_id = serializers.UUIDField(source="true_up_parent_id", allow_null=True)
     lago_subscription_id = serializers.UUIDField(source="subscription_id")
     external_subscription_id = serializers.CharField(source="subscription.external_id")
-    lago_customer_id = serializers.UUIDField(source="invoice.customer_id")
-    external_customer_id = serializers.CharField(source="invoice.customer.external_id")
+    lago_customer_id = serializers.UUIDField(source="billed_customer.id")
+    external_customer_id = serializers.CharField(source="billed_customer.external_id")
     amount_cents = AmountCentsField(source="amount")
     precise_amount = ExactDecimalField(help_text="The amount before rounding, in major units.")
     amount_currency = serializers.CharField(source="currency")
@@ -113,9 +119,10 @@ class FeeSerializer(serializers.Serializer):
     precise_unit_amount = ExactDecimalField(help_text="Major units per unit.")
     pay_in_advance = serializers.BooleanField()
     invoiceable = serializers.SerializerMethodField()
+    event_transaction_id = serializers.CharField(allow_null=True)
     from_date = serializers.DateTimeField(source="from_datetime")
     to_date = serializers.DateTimeField(source="to_datetime")
-    payment_status = serializers.ChoiceField(source="invoice.payment_status", choices=Invoice.PaymentStatus.choices)
+    payment_status = serializers.SerializerMethodField()
     amount_details = serializers.DictField()
     created_at = serializers.DateTimeField()
     item = FeeItemSerializer(source="*")
@@ -128,4 +135,9 @@ class FeeSerializer(serializers.Serializer):
             return None
 
     def get_invoiceable(self, fee: Fee) -> bool:
-        return True  # every fee of the platform is on an invoice
+        return fee.invoice_id is not None  # only fees of charges paid in advance that are not invoiceable have none
+
+    @extend_schema_field(serializers.ChoiceField(choices=Invoice.PaymentStatus.choices))
+    def get_payment_status(self, fee: Fee) -> str:
+        """The invoice's; a fee on no invoice has not been paid through one."""
+        return fee.invoice.payment_status if fee.invoice is not None else Invoice.PaymentStatus.PENDING

@@ -9,6 +9,7 @@ from customers.api.serializers import CustomerSerializer
 from invoicing.api.fees.serializers import FeeSerializer
 from invoicing.api.fields import AmountCentsField, BooleanQueryField, PercentField, QueryDateField, ZeroCentsField
 from invoicing.models import Invoice, InvoiceSubscription
+from invoicing.pdf.links import invoice_file_url
 from invoicing.selectors.invoices import InvoiceFilters
 from plans.api.subscriptions.serializers import SubscriptionSerializer
 
@@ -107,6 +108,7 @@ class BilledSubscriptionsField(serializers.ListField):
         return [self.child.to_representation(link.subscription) for link in links.all()]
 
 
+FILE_URL_HELP = "A signed link to the PDF that expires; null until the PDF is rendered (POST /invoices/:id/download)."
 ONLY_ON_ONE_INVOICE = "Only on a single invoice (GET /invoices/:lago_id and the actions), as in Lago."
 
 
@@ -156,8 +158,9 @@ class InvoiceSerializer(serializers.Serializer):
     def get_total_paid_amount_cents(self, invoice: Invoice) -> int:
         return self._total_cents(invoice) if invoice.payment_status == Invoice.PaymentStatus.SUCCEEDED else 0
 
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text=FILE_URL_HELP))
     def get_file_url(self, invoice: Invoice) -> str | None:
-        return None  # PDFs are not rendered yet
+        return invoice_file_url(invoice=invoice)
 
     @staticmethod
     def _total_cents(invoice: Invoice) -> int:

@@ -12,6 +12,7 @@ from invoicing.api.invoices.serializers import (
     InvoiceUpdateInputSerializer,
 )
 from invoicing.models import Invoice
+from invoicing.pdf.scheduling import invoice_pdf_request
 from invoicing.selectors.invoices import invoice_get, invoice_list
 from invoicing.services.invoices import invoice_finalize, invoice_refresh, invoice_update, invoice_void
 
@@ -104,12 +105,29 @@ class InvoiceVoidView(InvoiceAPIView):
         request=NO_BODY,
         responses={200: INVOICE_ENVELOPE, **errors(404, 405)},
         operation_id="invoices_void",
-        summary="Void a finalized invoice that is not paid",
+        summary="Void a finalized invoice (a paid one is refunded)",
         description=(
-            "A draft or a paid invoice answers 405 `not_voidable`. The billed period stays billed: it is not "
-            "invoiced again."
+            "A draft answers 405 `not_voidable`; voiding a voided invoice changes nothing. A paid invoice is refunded "
+            "through its payment provider. The billed period stays billed: it is not invoiced again."
         ),
         tags=TAGS,
     )
     def post(self, request, lago_id: str):
         return self.invoice_response(invoice_void(invoice=self.invoice(lago_id)))
+
+
+class InvoiceDownloadView(InvoiceAPIView):
+    @extend_schema(
+        request=NO_BODY,
+        responses={200: INVOICE_ENVELOPE, **errors(404, 405)},
+        operation_id="invoices_download",
+        summary="Get the invoice's PDF link, or have the PDF rendered",
+        description=(
+            "With the PDF rendered, the invoice's `file_url` is a signed link that expires. Without it, rendering is "
+            "queued and `file_url` is null: ask again later, or wait for the `invoice.generated` webhook. A draft "
+            "answers 405 `is_draft`."
+        ),
+        tags=TAGS,
+    )
+    def post(self, request, lago_id: str):
+        return self.invoice_response(invoice_pdf_request(invoice=self.invoice(lago_id)))
