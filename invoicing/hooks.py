@@ -1,9 +1,10 @@
 """Invoice lifecycle hooks: what happens after an invoice changes state (PDF rendering, webhooks, payment collection)
 is registered here by the modules and apps that do it, so invoicing never imports payments.
 
-Listeners run after the transaction that changed the invoice commits (never for a rolled-back change), with the
-invoice's id; they should only enqueue work (a Celery task), not do it. A listener that fails (a broker outage) is
-logged and the others still run: each kind of work also has a periodic catch-up.
+Listeners run after the transaction that changed the invoices commits (never for a rolled-back change), once per
+change with the ids of all the invoices it changed (a billing batch finalizes hundreds at once), so that they can
+decide with one query and enqueue few tasks; they should only enqueue work (a Celery task), not do it. A listener
+that fails (a broker outage) is logged and the others still run: each kind of work also has a periodic catch-up.
 """
 
 from collections import defaultdict
@@ -25,27 +26,26 @@ class InvoiceEvent(StrEnum):
     GENERATED = "generated"  # its PDF was rendered
 
 
-_listeners: dict[InvoiceEvent, list[Callable[[UUID], None]]] = defaultdict(list)
+_listeners: dict[InvoiceEvent, list[Callable[[list[UUID]], None]]] = defaultdict(list)
 
 
-def register_invoice_listener(event: InvoiceEvent, listener: Callable[[UUID], None]) -> None:
+def register_invoice_listener(event: InvoiceEvent, listener: Callable[[list[UUID]], None]) -> None:
     if listener not in _listeners[event]:
         _listeners[event].append(listener)
 
 
 def invoices_changed(event: InvoiceEvent, invoice_ids: Iterable[UUID]) -> None:
-    """Calls the event's listeners for each invoice once the current transaction commits."""
+    """Calls the event's listeners with the invoices' ids once the current transaction commits."""
     listeners = list(_listeners[InvoiceEvent(event)])
     invoice_ids = list(invoice_ids)
     if not listeners or not invoice_ids:
         return
 
     def notify() -> None:
-        for invoice_id in invoice_ids:
-            for listener in listeners:
-                try:
-                    listener(invoice_id)
-                except Exception:  # noqa: BLE001 - the change is committed; one failing listener must not undo others
-                    logger.exception("invoice_listener_failed", invoice_event=str(event), invoice_id=str(invoice_id))
+        for listener in listeners:
+            try:
+                listener(invoice_ids)
+            except Exception:  # noqa: BLE001 - the change is committed; one failing listener must not undo others
+                logger.exception("invoice_listener_failed", invoice_event=str(event), invoices=len(invoice_ids))
 
     transaction.on_commit(notify)

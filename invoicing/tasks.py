@@ -65,3 +65,11 @@ def bill_events_in_advance(organization_id: str, events: list[list[str]]) -> int
 def render_invoice_pdf(invoice_id: str, regenerate: bool = False) -> bool:
     """Renders and stores an invoice's PDF (a storage error is retried); False for a draft or a missing invoice."""
     return invoice_pdf_generate(invoice_id=invoice_id, regenerate=regenerate) is not None
+
+
+@shared_task(
+    name="invoicing.render_invoice_pdfs", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def render_invoice_pdfs(invoice_ids: list[str]) -> int:
+    """Renders the PDFs of newly finalized invoices; a retry skips those already rendered."""
+    return sum(invoice_pdf_generate(invoice_id=invoice_id) is not None for invoice_id in invoice_ids)

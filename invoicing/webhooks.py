@@ -44,13 +44,17 @@ def invoice_webhook_emit(*, invoice_id: UUID, webhook_type: WebhookType) -> None
     )
 
 
-def _enqueuer(webhook_type: WebhookType) -> Callable[[UUID], None]:
-    def enqueue(invoice_id: UUID) -> None:
-        # A task per invoice state change would mostly find nobody to tell: only queue one for an organization
-        # whose endpoints want this type.
-        organization_id = Invoice.objects.filter(pk=invoice_id).values_list("organization_id", flat=True).first()
-        if organization_id is not None and webhook_wanted(organization_id=organization_id, webhook_type=webhook_type):
-            emit_invoice_webhook.delay(str(invoice_id), webhook_type.value)
+def _enqueuer(webhook_type: WebhookType) -> Callable[[list[UUID]], None]:
+    def enqueue(invoice_ids: list[UUID]) -> None:
+        # A task per invoice state change would mostly find nobody to tell: only queue them for organizations whose
+        # endpoints want this type, found with one query for the whole batch.
+        rows = Invoice.objects.filter(pk__in=invoice_ids).values_list("id", "organization_id")
+        wanted: dict[UUID, bool] = {}
+        for invoice_id, organization_id in rows:
+            if organization_id not in wanted:
+                wanted[organization_id] = webhook_wanted(organization_id=organization_id, webhook_type=webhook_type)
+            if wanted[organization_id]:
+                emit_invoice_webhook.delay(str(invoice_id), webhook_type.value)
 
     return enqueue
 

@@ -19,11 +19,13 @@ def retry_delays_for(*, organization: Organization) -> tuple[int, ...]:
     return tuple(schedule.retry_delays_days) if schedule is not None else DEFAULT_RETRY_DELAYS_DAYS
 
 
-def invoice_to_collect(*, invoice_id: UUID) -> bool:
-    """Whether a finalized invoice has anything to collect through a provider (cheaper than a task to find out)."""
-    return Invoice.objects.filter(
-        pk=invoice_id, total_amount__gt=0, customer__payment_provider__in=Provider.values
-    ).exists()
+def invoices_to_collect(*, invoice_ids: list[UUID]) -> list[UUID]:
+    """Those of the invoices with anything to collect through a provider, in one query (cheaper than a task each)."""
+    return list(
+        Invoice.objects.filter(
+            pk__in=invoice_ids, total_amount__gt=0, customer__payment_provider__in=Provider.values
+        ).values_list("id", flat=True)
+    )
 
 
 def invoice_to_refund(*, invoice_id: UUID) -> bool:

@@ -14,9 +14,10 @@ from kombu.exceptions import OperationalError
 from billing.errors import NotAllowed
 from invoicing.hooks import InvoiceEvent, register_invoice_listener
 from invoicing.models import Invoice
-from invoicing.tasks import render_invoice_pdf
+from invoicing.tasks import render_invoice_pdf, render_invoice_pdfs
 
 logger = structlog.get_logger(__name__)
+PDFS_PER_TASK = 20
 
 
 def _send(invoice_id: UUID, *, regenerate: bool = False) -> None:
@@ -50,9 +51,15 @@ def invoice_pdf_regenerate(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
-def render_after_finalization(invoice_id: UUID) -> None:
-    """The FINALIZED listener: it already runs after commit."""
-    _send(invoice_id)
+def render_after_finalization(invoice_ids: list[UUID]) -> None:
+    """The FINALIZED listener (it already runs after commit): one task per few invoices, so that a billing batch
+    enqueues a handful of messages, not one per invoice, and both workers still share the rendering."""
+    for start in range(0, len(invoice_ids), PDFS_PER_TASK):
+        chunk = [str(invoice_id) for invoice_id in invoice_ids[start : start + PDFS_PER_TASK]]
+        try:
+            render_invoice_pdfs.delay(chunk)
+        except (OperationalError, OSError) as error:
+            logger.error("invoice_pdf.not_queued", invoices=len(chunk), error=repr(error))
 
 
 def register_pdf_listener() -> None:

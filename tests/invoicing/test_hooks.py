@@ -18,7 +18,9 @@ def heard(monkeypatch):
     monkeypatch.setattr(hooks, "_listeners", hooks.defaultdict(list))
     events = []
     for event in InvoiceEvent:
-        register_invoice_listener(event, lambda invoice_id, event=event: events.append((event, invoice_id)))
+        register_invoice_listener(
+            event, lambda invoice_ids, event=event: events.extend((event, invoice_id) for invoice_id in invoice_ids)
+        )
     return events
 
 
@@ -46,7 +48,7 @@ def test_a_rolled_back_change_notifies_nobody(api, heard, django_capture_on_comm
 
 
 def test_a_failing_listener_does_not_stop_the_others(api, heard, django_capture_on_commit_callbacks):
-    def broken(invoice_id):
+    def broken(invoice_ids):
         raise ConnectionError("broker down")
 
     hooks._listeners[InvoiceEvent.FINALIZED].insert(0, broken)

@@ -38,7 +38,7 @@ def only_pdf_listeners(monkeypatch):
 def generated(only_pdf_listeners) -> list:
     """The invoices GENERATED was fired for."""
     heard = []
-    register_invoice_listener(InvoiceEvent.GENERATED, heard.append)
+    register_invoice_listener(InvoiceEvent.GENERATED, heard.extend)
     return heard
 
 
