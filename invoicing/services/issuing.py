@@ -16,6 +16,7 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from billing.bulk_copy import instances_insert
 from billing.models import Organization
 from billing.services import sequence_allocate
 from invoicing.hooks import InvoiceEvent, invoices_changed
@@ -71,8 +72,8 @@ def _issue(organization: Organization, rated: Sequence[RatedMoment], now: dateti
         fees.extend(item_fees)
         fee_taxes.extend(item_fee_taxes)
         invoice_taxes.extend(invoice_tax_rows(invoice, item.fees))
-    Invoice.objects.bulk_create(invoices)
-    InvoiceSubscription.objects.bulk_create(links)
+    instances_insert(Invoice, invoices)
+    instances_insert(InvoiceSubscription, links)
     fee_rows_create(fees, fee_taxes, invoice_taxes)
     for event, status in (
         (InvoiceEvent.FINALIZED, Invoice.Status.FINALIZED),
@@ -132,10 +133,10 @@ def fee_already_stored(draft: FeeDraft) -> bool:
 
 def fee_rows_create(fees: list[Fee], fee_taxes: list[FeeAppliedTax], invoice_taxes: list[InvoiceAppliedTax]) -> None:
     # True-up fees point at their parent: parents first.
-    Fee.objects.bulk_create([fee for fee in fees if fee.true_up_parent is None])
-    Fee.objects.bulk_create([fee for fee in fees if fee.true_up_parent is not None])
-    FeeAppliedTax.objects.bulk_create(fee_taxes)
-    InvoiceAppliedTax.objects.bulk_create(invoice_taxes)
+    instances_insert(Fee, [fee for fee in fees if fee.true_up_parent is None])
+    instances_insert(Fee, [fee for fee in fees if fee.true_up_parent is not None])
+    instances_insert(FeeAppliedTax, fee_taxes)
+    instances_insert(InvoiceAppliedTax, invoice_taxes)
 
 
 def invoice_totals(fees: Sequence[FeeDraft]) -> dict[str, Decimal]:
