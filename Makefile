@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 # WeasyPrint's libraries (libharfbuzz-subset0 makes it several times faster) and a font with the currency symbols.
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 SYSTEM_PACKAGES := postgresql redis-server clickhouse-server clickhouse-client $(PDF_PACKAGES) poppler-utils wrk
-BENCH_PACKAGES := postgresql clickhouse-server wrk $(PDF_PACKAGES)
+BENCH_PACKAGES := postgresql redis-server clickhouse-server wrk $(PDF_PACKAGES)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 

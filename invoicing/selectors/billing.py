@@ -26,15 +26,19 @@ def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) ->
     were last billed (`last_billed_at`), in a fixed number of queries."""
     charges = Charge.objects.select_related("billable_metric").prefetch_related("filters")
     return (
-        subscriptions_with_details(queryset)
+        _with_schedule(queryset)
         .select_related("plan__minimum_commitment")
         .prefetch_related(Prefetch("plan__charges", queryset=charges))
-        .annotate(
-            last_billed_at=Max(
-                "invoice_subscriptions__billed_at",
-                # Events billed in advance are not billing moments: the cycle goes on from the last moment.
-                filter=Q(invoice_subscriptions__reason__in=MOMENT_REASONS),
-            )
+    )
+
+
+def _with_schedule(queryset: QuerySet[Subscription] | None) -> QuerySet[Subscription]:
+    """What a subscription's billing schedule reads (plan, customer, pending plan change) and `last_billed_at`."""
+    return subscriptions_with_details(queryset).annotate(
+        last_billed_at=Max(
+            "invoice_subscriptions__billed_at",
+            # Events billed in advance are not billing moments: the cycle goes on from the last moment.
+            filter=Q(invoice_subscriptions__reason__in=MOMENT_REASONS),
         )
     )
 
@@ -58,8 +62,9 @@ def subscription_moments_due(*, subscription: Subscription, at: datetime) -> lis
 def subscription_ids_due(
     *, at: datetime, organization: Organization | None = None, chunk: int = 2000
 ) -> Iterator[UUID]:
-    """Ids of the subscriptions owing at least one billing moment at `at`, oldest first."""
-    queryset = subscriptions_for_billing(_billable(organization)).filter(
+    """Ids of the subscriptions owing at least one billing moment at `at`, oldest first. Reads only what the schedule
+    needs: the batches that bill them load the charges."""
+    queryset = _with_schedule(_billable(organization)).filter(
         Q(status=Status.ACTIVE) | Q(last_billed_at__isnull=True) | Q(terminated_at__gt=F("last_billed_at"))
     )
     for subscription in queryset.order_by("started_at", "id").iterator(chunk_size=chunk):
