@@ -6,5 +6,10 @@ applies the same routes to its own Celery app (bench.billing)."""
 from billing.settings import *  # noqa: F403
 
 FOLLOW_UP_QUEUE = "bench-invoice-follow-ups"
-FOLLOW_UP_TASKS = ("invoicing.render_invoice_pdf", "invoicing.emit_invoice_webhook", "payments.collect_invoice")
+FOLLOW_UP_TASKS = (
+    "invoicing.render_invoice_pdf",
+    "invoicing.render_invoice_pdfs",
+    "invoicing.emit_invoice_webhook",
+    "payments.collect_invoice",
+)
 CELERY_TASK_ROUTES = {name: {"queue": FOLLOW_UP_QUEUE} for name in FOLLOW_UP_TASKS}
