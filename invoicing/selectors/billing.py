@@ -62,12 +62,14 @@ def subscription_moments_due(*, subscription: Subscription, at: datetime) -> lis
 def subscription_ids_due(
     *, at: datetime, organization: Organization | None = None, chunk: int = 2000
 ) -> Iterator[UUID]:
-    """Ids of the subscriptions owing at least one billing moment at `at`, oldest first. Reads only what the schedule
-    needs: the batches that bill them load the charges."""
+    """Ids of the subscriptions owing at least one billing moment at `at`, by organization and external id. Reads only
+    what the schedule needs: the batches that bill them load the charges."""
     queryset = _with_schedule(_billable(organization)).filter(
         Q(status=Status.ACTIVE) | Q(last_billed_at__isnull=True) | Q(terminated_at__gt=F("last_billed_at"))
     )
-    for subscription in queryset.order_by("started_at", "id").iterator(chunk_size=chunk):
+    # In the event store's key order (organization, external id): a batch then reads a few contiguous granules of
+    # ClickHouse's tables instead of one granule per subscription scattered over all of them.
+    for subscription in queryset.order_by("organization_id", "external_id", "started_at").iterator(chunk_size=chunk):
         if subscription_moments_due(subscription=subscription, at=at):
             yield subscription.id
 
