@@ -11,7 +11,7 @@ from uuid import UUID
 
 from invoicing.rating.drafts import FeeDraft
 from metering.stores.base import Aggregation, SubscriptionWindow, UsageQuery, UsageResult
-from metering.usage_selectors import usage_aggregate, usage_event_values
+from metering.usage_selectors import usage_aggregate_many, usage_event_values
 from plans.charge_models import ChargeProperties, ChargeUsage, charge_amount, parse_charge_properties
 from plans.models import BillableMetric, Charge, ChargeFilter, Subscription
 from plans.periods import Period
@@ -136,24 +136,27 @@ class _UsageReader:
             self.per_event.add(key)
 
     def run(self) -> None:
-        for key, batches in self.windows.items():
-            code, aggregation, filters, group_by = key
-            for batch in batches:
-                query = UsageQuery(
-                    organization_id=self.organization_id,
-                    code=code,
-                    aggregation=aggregation,
-                    windows=list(batch.values()),
-                    filters=[{name: list(values) for name, values in item} for item in filters],
-                    group_by=group_by,
-                )
-                for result in usage_aggregate(query=query):
-                    window_key = _window_key(batch[result.external_subscription_id])
-                    self.results[(key, result.external_subscription_id, window_key)].append(result)
-                if key in self.per_event:
-                    for external_id, filter_index, value in usage_event_values(query=query):
-                        window_key = _window_key(batch[external_id])
-                        self.values[(key, external_id, window_key, filter_index)].append(value)
+        planned = [(key, batch, self._query(key, batch)) for key, batches in self.windows.items() for batch in batches]
+        answers = usage_aggregate_many(queries=[query for _key, _batch, query in planned])
+        for (key, batch, query), results in zip(planned, answers, strict=True):
+            for result in results:
+                window_key = _window_key(batch[result.external_subscription_id])
+                self.results[(key, result.external_subscription_id, window_key)].append(result)
+            if key in self.per_event:
+                for external_id, filter_index, value in usage_event_values(query=query):
+                    window_key = _window_key(batch[external_id])
+                    self.values[(key, external_id, window_key, filter_index)].append(value)
+
+    def _query(self, key: QueryKey, batch: dict[str, SubscriptionWindow]) -> UsageQuery:
+        code, aggregation, filters, group_by = key
+        return UsageQuery(
+            organization_id=self.organization_id,
+            code=code,
+            aggregation=aggregation,
+            windows=list(batch.values()),
+            filters=[{name: list(values) for name, values in item} for item in filters],
+            group_by=group_by,
+        )
 
     def results_for(self, window: UsageWindow, charge: Charge) -> list[UsageResult]:
         subscription = window.subscription

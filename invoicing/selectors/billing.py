@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 
 from billing.models import Organization
 from invoicing.models import Fee, Invoice, InvoiceSubscription
@@ -24,15 +24,10 @@ MOMENT_REASONS = [
 def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
     """Subscriptions with their plan's charges, metrics, filters and commitment, their customer and the moment they
     were last billed (`last_billed_at`), in a fixed number of queries."""
-    charges = Charge.objects.select_related("billable_metric").prefetch_related("filters")
-    return (
-        _with_schedule(queryset)
-        .select_related("plan__minimum_commitment")
-        .prefetch_related(Prefetch("plan__charges", queryset=charges))
-    )
+    return subscriptions_with_schedule(queryset).select_related("plan__minimum_commitment").prefetch_related(_charges())
 
 
-def _with_schedule(queryset: QuerySet[Subscription] | None) -> QuerySet[Subscription]:
+def subscriptions_with_schedule(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
     """What a subscription's billing schedule reads (plan, customer, pending plan change) and `last_billed_at`."""
     return subscriptions_with_details(queryset).annotate(
         last_billed_at=Max(
@@ -41,6 +36,16 @@ def _with_schedule(queryset: QuerySet[Subscription] | None) -> QuerySet[Subscrip
             filter=Q(invoice_subscriptions__reason__in=MOMENT_REASONS),
         )
     )
+
+
+def charges_load(subscriptions: Sequence[Subscription]) -> None:
+    """Fetches the plan charges (metrics and filters) rating reads into subscriptions loaded without them."""
+    prefetch_related_objects(list(subscriptions), _charges())
+
+
+def _charges() -> Prefetch:
+    charges = Charge.objects.select_related("billable_metric").prefetch_related("filters")
+    return Prefetch("plan__charges", queryset=charges)
 
 
 def _billable(organization: Organization | None) -> QuerySet[Subscription]:
@@ -64,7 +69,7 @@ def subscription_ids_due(
 ) -> Iterator[UUID]:
     """Ids of the subscriptions owing at least one billing moment at `at`, by organization and external id. Reads only
     what the schedule needs: the batches that bill them load the charges."""
-    queryset = _with_schedule(_billable(organization)).filter(
+    queryset = subscriptions_with_schedule(_billable(organization)).filter(
         Q(status=Status.ACTIVE) | Q(last_billed_at__isnull=True) | Q(terminated_at__gt=F("last_billed_at"))
     )
     # In the event store's key order (organization, external id): a batch then reads a few contiguous granules of

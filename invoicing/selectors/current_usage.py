@@ -20,7 +20,7 @@ from billing.money import to_cents
 from customers.selectors import customer_get
 from invoicing.rating import FeeDraft, UsageWindow, charge_fee_drafts
 from invoicing.rating.taxes import taxes_apply
-from invoicing.selectors.billing import subscriptions_for_billing
+from invoicing.selectors.billing import charges_load, subscriptions_with_schedule
 from metering.usage_versions import usage_version
 from plans.billing_schedule import charges_period_containing
 from plans.models import Subscription
@@ -38,14 +38,7 @@ def current_usage(
     apply_taxes: bool = True,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    customer = customer_get(organization=organization, external_id=external_customer_id)
-    subscription = (
-        subscriptions_for_billing(Subscription.objects.filter(organization=organization, customer=customer))
-        .filter(external_id=external_subscription_id, status=Subscription.Status.ACTIVE)
-        .first()
-    )
-    if subscription is None or "\x00" in external_subscription_id:
-        raise NotFound("subscription")
+    subscription = _open_subscription(organization, external_customer_id, external_subscription_id)
     terms = subscription_terms(subscription=subscription)
     at = at or timezone.now()
     if terms.ends_at is not None and at >= terms.ends_at:
@@ -55,6 +48,7 @@ def current_usage(
     key = f"current-usage:{subscription.id}:{period.start.timestamp()}:{int(apply_taxes)}:{version}"
     if version is not None and (cached := cache.get(key)) is not None:
         return cached
+    charges_load([subscription])
     windows = [UsageWindow(subscription=subscription, period=period)]
     drafts = charge_fee_drafts(windows, paid_in_advance=True).get(subscription.id, [])
     if apply_taxes:
@@ -63,6 +57,29 @@ def current_usage(
     if version is not None:
         cache.set(key, usage, timeout=CACHE_SECONDS)
     return usage
+
+
+def _open_subscription(
+    organization: Organization, external_customer_id: str, external_subscription_id: str
+) -> Subscription:
+    """The customer's active subscription, with what its schedule reads, in one query; its charges are read only
+    when the answer is not cached."""
+    if "\x00" in external_customer_id or "\x00" in external_subscription_id:
+        raise NotFound("customer" if "\x00" in external_customer_id else "subscription")  # PostgreSQL refuses NUL
+    subscription = (
+        subscriptions_with_schedule(Subscription.objects.filter(organization=organization))
+        .filter(
+            customer__external_id=external_customer_id,
+            customer__deleted_at__isnull=True,
+            external_id=external_subscription_id,
+            status=Subscription.Status.ACTIVE,
+        )
+        .first()
+    )
+    if subscription is None:
+        customer_get(organization=organization, external_id=external_customer_id)  # NotFound("customer") first
+        raise NotFound("subscription")
+    return subscription
 
 
 def _customer_usage(subscription: Subscription, period, drafts: list[FeeDraft]) -> dict[str, Any]:

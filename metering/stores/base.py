@@ -155,6 +155,9 @@ class EventStore(Protocol):
         """Units and events_count per (window, filter, group). Windows without events still get their default
         result with zero units (and one per group only for groups that have events)."""
 
+    def aggregate_many(self, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
+        """aggregate() of each query, in order; a store may answer them together (one flush, side by side)."""
+
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:
         """(external_subscription_id, filter_index, value) per counted event, in timestamp order: for the
         percentage charge model's per-event rules (free first N events, per-transaction min/max)."""

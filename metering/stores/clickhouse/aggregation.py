@@ -8,8 +8,9 @@ raw events: a unique_count window where any event removes a value (a distinct-va
 out), and a sum that could have overflowed Decimal(38, 12) (ClickHouse wraps around silently). latest, weighted_sum,
 filters and groups read raw events (deduplicated and ordered by ClickHouse) through metering.usage's accumulators.
 
-Every query first flushes the organization's pending inbox rows, waiting for rows another flusher holds, so that
-results include every acknowledged event.
+Every aggregation first flushes the organization's pending inbox rows, waiting for rows another flusher holds, so
+that results include every acknowledged event; aggregate_many flushes once for all its queries, then runs them side
+by side (metering.stores.clickhouse.concurrency) when the transport allows it.
 """
 
 import json
@@ -19,6 +20,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from metering.stores.base import UsageQuery, UsageResult
+from metering.stores.clickhouse.concurrency import side_by_side
 from metering.stores.clickhouse.ddl import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR
 from metering.stores.clickhouse.flusher import events_flush, from_microseconds, microseconds
 from metering.stores.clickhouse.queries import (
@@ -27,7 +29,10 @@ from metering.stores.clickhouse.queries import (
     RAW_EVENTS,
     ROLLUP_EVENTS,
     ROLLUP_NUMBERS,
-    ROLLUP_UNIQUE,
+    ROLLUP_UNIQUE_EVENTS,
+    ROLLUP_UNIQUE_HEAD,
+    ROLLUP_UNIQUE_VALUES,
+    rollup_query,
 )
 from metering.stores.clickhouse.transport import Transport
 from metering.usage import (
@@ -60,7 +65,16 @@ class ClickHouseUsageAggregation:
     transport: Transport
 
     def aggregate(self, query: UsageQuery) -> list[UsageResult]:
-        self._flush_pending(query.organization_id)
+        return self.aggregate_many([query])[0]
+
+    def aggregate_many(self, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
+        for organization_id in dict.fromkeys(query.organization_id for query in queries):
+            self._flush_pending(organization_id)
+        if not self.transport.concurrent:
+            return [self._aggregate_flushed(query) for query in queries]
+        return side_by_side(self._aggregate_flushed, queries)
+
+    def _aggregate_flushed(self, query: UsageQuery) -> list[UsageResult]:
         everything = range(len(query.windows))
         if query.aggregation.aggregation_type in ROLLED_UP and not query.filters and not query.group_by:
             measured = self._rollup_measures(query)
@@ -96,26 +110,33 @@ class ClickHouseUsageAggregation:
         return measured
 
     def _rolled_up_counts(self, query: UsageQuery, positions: Sequence[int]) -> Iterator[RolledUp]:
-        parameters = _hourly_parameters(query, positions)
-        for position, events, _removes in self.transport.execute(ROLLUP_EVENTS, parameters):
+        parameters, hourly = _hourly_parameters(query, positions)
+        sql = rollup_query(ROLLUP_EVENTS.head, ROLLUP_EVENTS.wanted(**hourly))
+        for position, events, _removes in self._rows(sql, parameters):
             yield position, (Decimal(events), int(events))
 
     def _rolled_up_numbers(self, query: UsageQuery, positions: Sequence[int]) -> Iterator[RolledUp]:
-        parameters = _hourly_parameters(query, positions)
+        parameters, hourly = _hourly_parameters(query, positions)
+        sql = rollup_query(ROLLUP_NUMBERS.head, ROLLUP_NUMBERS.wanted(**hourly))
         summing = query.aggregation.aggregation_type == "sum_agg"
-        for position, numeric_events, total, highest, lowest in self.transport.execute(ROLLUP_NUMBERS, parameters):
+        for position, numeric_events, total, highest, lowest in self._rows(sql, parameters):
             if summing and _may_overflow(numeric_events, highest, lowest):
                 yield position, None
             else:
                 yield position, (_decimal(total if summing else highest), int(numeric_events))
 
     def _rolled_up_distinct_values(self, query: UsageQuery, positions: Sequence[int]) -> Iterator[RolledUp]:
-        parameters = {
-            **_hourly_parameters(query, positions),
-            **_bucketed_windows(query, positions, bucket_us=MICROSECONDS_PER_DAY, prefix=DAILY_PREFIX),
-        }
-        for position, events, removes, distinct in self.transport.execute(ROLLUP_UNIQUE, parameters):
+        hourly_parameters, hourly = _hourly_parameters(query, positions)
+        daily_parameters, daily = _bucketed_windows(
+            query, positions, bucket_us=MICROSECONDS_PER_DAY, prefix=DAILY_PREFIX
+        )
+        parts = ROLLUP_UNIQUE_EVENTS.wanted(**hourly) + ROLLUP_UNIQUE_VALUES.wanted(**daily)
+        sql = rollup_query(ROLLUP_UNIQUE_HEAD, parts)
+        for position, events, removes, distinct in self._rows(sql, {**hourly_parameters, **daily_parameters}):
             yield position, None if removes else (Decimal(distinct), int(events))
+
+    def _rows(self, sql: str | None, parameters: dict) -> list[tuple]:
+        return self.transport.execute(sql, parameters) if sql is not None else []
 
     def _raw_events(self, query: UsageQuery, positions: Iterable[int]) -> Iterator[UsageEvent]:
         """The events the windows at `positions` need, in event order per subscription."""
@@ -217,6 +238,12 @@ class _WindowSplit(NamedTuple):
     def has_full_buckets(self) -> bool:
         return self.first_full_bucket < self.end_full_bucket
 
+    def has_edges(self, bucket_us: int) -> bool:
+        """Whether part of the window lies outside its full buckets."""
+        if not self.has_full_buckets:
+            return self.start < self.end
+        return self.start < self.first_full_bucket * bucket_us or self.end_full_bucket * bucket_us < self.end
+
 
 def _split(query: UsageQuery, position: int, bucket_us: int) -> _WindowSplit:
     window = query.windows[position]
@@ -228,17 +255,18 @@ def _split(query: UsageQuery, position: int, bucket_us: int) -> _WindowSplit:
     return _WindowSplit(position, window.external_subscription_id, start, end, first_full_bucket, end_full_bucket)
 
 
-def _hourly_parameters(query: UsageQuery, positions: Sequence[int]) -> dict:
-    return {
-        **_of_query(query, {query.windows[position].external_subscription_id for position in positions}),
-        "field": query.aggregation.field_name,
-        **_bucketed_windows(query, positions, bucket_us=MICROSECONDS_PER_HOUR, prefix=HOURLY_PREFIX),
-    }
+def _hourly_parameters(query: UsageQuery, positions: Sequence[int]) -> tuple[dict, dict[str, bool]]:
+    windows, coverage = _bucketed_windows(query, positions, bucket_us=MICROSECONDS_PER_HOUR, prefix=HOURLY_PREFIX)
+    subscriptions = {query.windows[position].external_subscription_id for position in positions}
+    return {**_of_query(query, subscriptions), "field": query.aggregation.field_name, **windows}, coverage
 
 
-def _bucketed_windows(query: UsageQuery, positions: Sequence[int], *, bucket_us: int, prefix: str) -> dict:
+def _bucketed_windows(
+    query: UsageQuery, positions: Sequence[int], *, bucket_us: int, prefix: str
+) -> tuple[dict, dict[str, bool]]:
     """The windows split into full buckets (from the rollups) and edges (from raw events), and the two bands of
-    time holding every window's edges, as parameters named with `prefix`."""
+    time holding every window's edges, as parameters named with `prefix`; and which of the two any window has
+    (`full_buckets`, `edges`), so that a query reads only those."""
     splits = [_split(query, position, bucket_us) for position in positions]
     with_full_buckets = [split for split in splits if split.has_full_buckets]
     parameters = {
@@ -260,4 +288,8 @@ def _bucketed_windows(query: UsageQuery, positions: Sequence[int], *, bucket_us:
         ),
         "right_band_to": max(split.end for split in splits),
     }
-    return {prefix + name: value for name, value in parameters.items()}
+    coverage = {
+        "full_buckets": bool(with_full_buckets),
+        "edges": any(split.has_edges(bucket_us) for split in splits),
+    }
+    return {prefix + name: value for name, value in parameters.items()}, coverage

@@ -9,11 +9,13 @@ strings (metering.usage.property_string), and parallel arrays of the keys and De
 ones (metering.usage.parse_number), all computed by the flusher in Python so that they agree with the SQL store.
 
 The rollups are kept by materialized views on every insert into `events`: counts, sums, maxima and minima per hour
-(small states, so short raw edges), distinct values per day (a distinct-value state does not shrink when merged, so
-a month is cheaper to merge from 31 daily states than from 744 hourly ones). They roll up every numeric
-property and every property string rather than one metric's field, so a billable metric may change its field_name
-at any time and the rollups still answer for it. They count each inserted row: the flusher never inserts a
-transaction key that `events` already holds, which keeps them exact.
+(small states, so short raw edges), and for distinct values one row per value and block of 64 days holding the set
+of days it was seen as a bitmask (migration 0002). A month's distinct values are then the block's values whose days
+meet the window's: one row per value, where merging 31 daily distinct-value states (0001's rollup) read every value
+once per day it was seen, three times slower. They roll up every numeric property and every property string rather
+than one metric's field, so a billable metric may change its field_name at any time and the rollups still answer
+for it. The counting ones count each inserted row: the flusher never inserts a transaction key that `events`
+already holds, which keeps them exact; the day bitmasks are ORed, so a row counted twice changes nothing.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ MIGRATIONS_TABLE = "schema_migrations"
 HOURLY_EVENTS_TABLE = "usage_hourly_events"
 HOURLY_NUMBERS_TABLE = "usage_hourly_numbers"
 DAILY_DISTINCT_TABLE = "usage_daily_distinct"
+VALUE_DAYS_TABLE = "usage_value_days"
+DAYS_PER_BLOCK = 64  # the bits of a UInt64
 MICROSECONDS_PER_HOUR = 3_600_000_000
 MICROSECONDS_PER_DAY = 24 * MICROSECONDS_PER_HOUR
 
@@ -142,6 +146,44 @@ GROUP BY organization_id, code, field, external_subscription_id, day
 """
 
 
+_VALUE_DAYS_SELECT = f"""
+SELECT
+    organization_id,
+    code,
+    field,
+    external_subscription_id,
+    intDiv(timestamp_us, {MICROSECONDS_PER_DAY * DAYS_PER_BLOCK}) AS block,
+    value,
+    groupBitOrState(bitShiftLeft(toUInt64(1), toUInt64(intDiv(timestamp_us, {MICROSECONDS_PER_DAY}) % {DAYS_PER_BLOCK})))
+        AS days
+FROM {EVENTS_TABLE}
+ARRAY JOIN property_keys AS field, property_values AS value
+GROUP BY organization_id, code, field, external_subscription_id, block, value
+"""
+
+CREATE_VALUE_DAYS_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {VALUE_DAYS_TABLE} (
+    organization_id String,
+    code String,
+    field String,
+    external_subscription_id String,
+    block Int64,
+    value String,
+    days AggregateFunction(groupBitOr, UInt64)
+) ENGINE = AggregatingMergeTree
+PARTITION BY intDiv(block, 6)
+ORDER BY (organization_id, code, field, external_subscription_id, block, value)
+"""
+
+CREATE_VALUE_DAYS_VIEW = f"""
+CREATE MATERIALIZED VIEW IF NOT EXISTS {VALUE_DAYS_TABLE}_mv TO {VALUE_DAYS_TABLE} AS {_VALUE_DAYS_SELECT}
+"""
+
+# The view sees the events inserted from its creation on, this the ones before; an event seen by both sets the same
+# bit twice, which is harmless, so there is no gap to close and the statement may run again.
+BACKFILL_VALUE_DAYS = f"INSERT INTO {VALUE_DAYS_TABLE} {_VALUE_DAYS_SELECT}"
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -161,6 +203,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             CREATE_HOURLY_EVENTS_VIEW,
             CREATE_HOURLY_NUMBERS_VIEW,
             CREATE_DAILY_DISTINCT_VIEW,
+        ),
+    ),
+    Migration(
+        "0002_distinct_values_as_day_bitmasks",
+        (
+            CREATE_VALUE_DAYS_TABLE,
+            CREATE_VALUE_DAYS_VIEW,
+            BACKFILL_VALUE_DAYS,
+            f"DROP TABLE IF EXISTS {DAILY_DISTINCT_TABLE}_mv",
+            f"DROP TABLE IF EXISTS {DAILY_DISTINCT_TABLE}",
         ),
     ),
 )

@@ -38,6 +38,8 @@ _UNREACHABLE = (
 
 class Transport(Protocol):
     database: str
+    # Whether queries may run from several threads at once.
+    concurrent: bool
 
     def execute(self, query: str, params: Params = None) -> list[tuple]: ...
 
@@ -61,6 +63,8 @@ class DriverTransport:
 
     Connection failures become UsageStoreUnavailable; the client reconnects by itself on the next call.
     """
+
+    concurrent = True
 
     def __init__(self, *, host: str, port: int, user: str, password: str, database: str):
         self.database = database
@@ -162,7 +166,10 @@ def _literal_ready(value: Any) -> Any:
 
 class ChdbTransport:
     """Modern ClickHouse in-process through chdb, for tests: parameters are substituted exactly as
-    clickhouse-driver does client-side, and JSONCompact rows are turned into tuples like the driver's."""
+    clickhouse-driver does client-side, and JSONCompact rows are turned into tuples like the driver's. One session
+    runs one query at a time."""
+
+    concurrent = False
 
     def __init__(self, session, *, database: str):
         self.database = database

@@ -63,6 +63,9 @@ class SqlUsageAggregation:
         ordered = query.aggregation.aggregation_type not in _ORDER_FREE
         return aggregate_events(query, _events(query, ordered=ordered))
 
+    def aggregate_many(self, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
+        return [self.aggregate(query) for query in queries]
+
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:
         return event_values_from(query, _events(query, ordered=True))
 

@@ -12,6 +12,7 @@ class CountingTransport:
     def __init__(self, transport, *, crash_after_insert: bool = False):
         self.transport = transport
         self.database = transport.database
+        self.concurrent = transport.concurrent
         self.crash_after_insert = crash_after_insert
         self.queries: list[str] = []
 

@@ -8,7 +8,15 @@ import pytest
 
 from metering.stores.base import Aggregation, UsageQuery
 from metering.stores.clickhouse.ddl import HOURLY_EVENTS_TABLE
-from metering.stores.clickhouse.queries import RAW_EVENTS, ROLLUP_NUMBERS, ROLLUP_UNIQUE
+from metering.stores.clickhouse.queries import (
+    RAW_EVENTS,
+    ROLLUP_EVENTS,
+    ROLLUP_NUMBERS,
+    ROLLUP_UNIQUE_EVENTS,
+    ROLLUP_UNIQUE_HEAD,
+    ROLLUP_UNIQUE_VALUES,
+    rollup_query,
+)
 from metering.stores.sql import SqlEventStore
 from tests.metering.clickhouse.builders import CODE, at, record, window
 from tests.metering.clickhouse.conftest import CountingTransport
@@ -91,9 +99,50 @@ def test_full_hours_are_read_from_the_rollups(store, transport, organization, st
 
     [result] = store.aggregate(query)
 
-    assert counting.queries[-1:] == [ROLLUP_NUMBERS]
+    # Hour-aligned: the rollup alone, no scan of raw events for edges it does not have.
+    assert counting.queries[-1:] == [rollup_query(ROLLUP_NUMBERS.head, [ROLLUP_NUMBERS.full_buckets])]
     assert result == SqlEventStore().aggregate(query)[0]
     assert result.events_count > 0
+
+
+@pytest.mark.parametrize(
+    ("bounds", "parts"),
+    [
+        (WINDOWS["hour aligned"], [ROLLUP_EVENTS.full_buckets]),
+        (WINDOWS["ragged edges"], [ROLLUP_EVENTS.full_buckets, ROLLUP_EVENTS.edges]),
+        (WINDOWS["inside one hour"], [ROLLUP_EVENTS.edges]),
+    ],
+    ids=["aligned", "ragged", "inside one hour"],
+)
+def test_a_count_reads_only_the_parts_its_windows_have(store, transport, organization, stored, bounds, parts):
+    store.flush()
+    counting = CountingTransport(transport)
+    store.transport = counting
+    query = UsageQuery(
+        organization_id=organization.id, code=CODE, aggregation=Aggregation("count_agg"), windows=[window(*bounds)]
+    )
+
+    results = store.aggregate(query)
+
+    assert counting.queries[-1:] == [rollup_query(ROLLUP_EVENTS.head, parts)]
+    assert results == SqlEventStore().aggregate(query)
+
+
+def test_an_empty_window_costs_no_usage_query(store, transport, organization, stored):
+    store.flush()
+    counting = CountingTransport(transport)
+    store.transport = counting
+    query = UsageQuery(
+        organization_id=organization.id,
+        code=CODE,
+        aggregation=Aggregation("count_agg"),
+        windows=[window(*WINDOWS["empty"])],
+    )
+
+    [result] = store.aggregate(query)
+
+    assert counting.queries == []
+    assert (result.units, result.events_count) == (Decimal(0), 0)
 
 
 def test_unique_count_with_removes_is_recomputed_from_raw_events(store, transport, organization):
@@ -118,7 +167,9 @@ def test_unique_count_with_removes_is_recomputed_from_raw_events(store, transpor
         ("sub_a", Decimal(1), 3),
         ("sub_b", Decimal(1), 1),
     ]
-    assert counting.queries == [ROLLUP_UNIQUE, RAW_EVENTS]
+    # Four hours: full hours from the hourly rollup, no full day, so distinct values from that day's raw events.
+    unique = rollup_query(ROLLUP_UNIQUE_HEAD, [ROLLUP_UNIQUE_EVENTS.full_buckets, ROLLUP_UNIQUE_VALUES.edges])
+    assert counting.queries == [unique, RAW_EVENTS]
 
 
 @pytest.mark.parametrize("bounds", [WINDOWS["hour aligned"], WINDOWS["ragged edges"]], ids=["rollups", "edges"])
@@ -138,3 +189,31 @@ def test_a_sum_past_decimal_38_12_is_recomputed_exactly(store, transport, organi
 
     assert result.units == Decimal("180000000000000000000000000.000000000001")
     assert result == SqlEventStore().aggregate(query)[0]
+
+
+LONG_WINDOWS = {
+    "across a 64-day block boundary": (at(hours=24 * 10), at(hours=24 * 100)),
+    "exactly one block": (at(hours=24 * 31), at(hours=24 * 95)),  # 2026-04-01 starts a block (epoch day 20544)
+    "one day": (at(hours=24 * 42), at(hours=24 * 43)),
+    "ragged over three blocks": (at(hours=24 * 5.5), at(hours=24 * 140.25)),
+}
+
+
+@pytest.mark.parametrize("bounds", LONG_WINDOWS.values(), ids=LONG_WINDOWS.keys())
+def test_unique_counts_over_months_read_the_day_bitmasks_exactly(store, organization, bounds):
+    """Values seen on chosen days over five months: a value counts only if one of its days is in the window."""
+    records = [
+        record(organization.id, f"tx-{day}-{hour}", at(hours=24 * day + hour), {"user": f"u{(day * 7 + hour) % 23}"})
+        for day in range(0, 150, 3)
+        for hour in (0, 13)
+    ]
+    assert store.insert(records).accepted
+    windows = [window(*bounds), window(*bounds, subscription="sub_b")]
+    query = UsageQuery(
+        organization_id=organization.id, code=CODE, aggregation=Aggregation("unique_count_agg", "user"), windows=windows
+    )
+
+    results = store.aggregate(query)
+
+    assert results == SqlEventStore().aggregate(query)
+    assert results[0].units > 0

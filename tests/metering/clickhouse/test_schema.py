@@ -1,11 +1,19 @@
 """clickhouse_migrate creates the database and schema once, then finds nothing to do; a new migration upgrades."""
 
+import uuid
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
-from metering.stores.clickhouse.ddl import MIGRATIONS, Migration
+from metering.stores.base import Aggregation, UsageQuery
+from metering.stores.clickhouse import ClickHouseEventStore
+from metering.stores.clickhouse.ddl import EVENTS_TABLE, MIGRATIONS, Migration
+from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
 from metering.stores.clickhouse.schema import APPLIED_MIGRATIONS, schema_migrate
 from metering.stores.clickhouse.transport import DriverTransport
+from metering.stores.sql.events import event_row
+from tests.metering.clickhouse.builders import CODE, at, record, window
 from tests.metering.clickhouse.engines import fresh_database_name, server_url
 
 
@@ -25,7 +33,35 @@ def test_clickhouse_migrate_twice_is_a_no_op(fresh_url, capsys):
     assert first.splitlines() == [f"Applied {migration.name}" for migration in MIGRATIONS]
     assert second.strip() == "No migrations to apply."
     tables = {name for (name,) in DriverTransport.from_url(fresh_url).execute("SHOW TABLES")}
-    assert {"events", "usage_hourly_events", "usage_hourly_numbers", "usage_daily_distinct"} <= tables
+    assert {"events", "usage_hourly_events", "usage_hourly_numbers", "usage_value_days"} <= tables
+    assert "usage_daily_distinct" not in tables  # replaced by usage_value_days in 0002
+
+
+def test_the_value_days_rollup_is_backfilled_from_events_stored_before_it(fresh_url, db):
+    """A database migrated before 0002 already holds events: the upgrade rolls them up, and events inserted after
+    it are rolled up by the view, so a unique count over both is exact."""
+    transport = DriverTransport.from_url(fresh_url)
+    schema_migrate(transport=transport, migrations=MIGRATIONS[:1])
+    organization_id = uuid.uuid4()
+    before = [
+        record(organization_id, f"before-{index}", at(hours=24 * index), {"user": f"u{index % 3}"})
+        for index in range(5)
+    ]
+    after = [record(organization_id, "after-1", at(hours=24 * 6), {"user": "u9"})]
+    transport.insert(EVENTS_TABLE, EVENT_COLUMNS, [clickhouse_row(event_row(item)) for item in before])
+
+    assert schema_migrate(transport=transport) == [migration.name for migration in MIGRATIONS[1:]]
+    transport.insert(EVENTS_TABLE, EVENT_COLUMNS, [clickhouse_row(event_row(item)) for item in after])
+    query = UsageQuery(
+        organization_id=organization_id,
+        code=CODE,
+        aggregation=Aggregation("unique_count_agg", "user"),
+        windows=[window(at(hours=0), at(hours=24 * 7))],
+    )
+
+    [result] = ClickHouseEventStore(transport).aggregate(query)
+
+    assert (result.units, result.events_count) == (Decimal(4), 6)
 
 
 def test_an_upgrade_applies_only_the_new_migration(fresh_url):

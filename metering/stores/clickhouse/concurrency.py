@@ -1,0 +1,36 @@
+"""Usage queries run side by side: a current-usage call or a billing batch asks one query per metric, and ClickHouse
+answers each in a few milliseconds mostly spent planning and waiting, so running them together cuts the wall time to
+about the slowest one. One pool per process (a pool inherited through fork() has no threads); each of its threads
+keeps its own connection (DriverTransport is per thread)."""
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+QUERY_THREADS = 4
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def side_by_side(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    """function(item) for each item, in order, run on the pool when there is more than one; the first exception
+    raised is raised here."""
+    if len(items) < 2:
+        return [function(item) for item in items]
+    return list(_pool().map(function, items))
+
+
+def _pool() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    with _pools_lock:
+        pool = _pools.get(pid)
+        if pool is None:
+            _pools.clear()  # a parent's pool, useless here
+            pool = _pools[pid] = ThreadPoolExecutor(max_workers=QUERY_THREADS, thread_name_prefix="usage-query")
+        return pool
