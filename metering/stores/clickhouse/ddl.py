@@ -154,8 +154,9 @@ SELECT
     external_subscription_id,
     intDiv(timestamp_us, {MICROSECONDS_PER_DAY * DAYS_PER_BLOCK}) AS block,
     value,
-    groupBitOrState(bitShiftLeft(toUInt64(1), toUInt64(intDiv(timestamp_us, {MICROSECONDS_PER_DAY}) % {DAYS_PER_BLOCK})))
-        AS days
+    groupBitOrState(
+        bitShiftLeft(toUInt64(1), toUInt64(intDiv(timestamp_us, {MICROSECONDS_PER_DAY}) % {DAYS_PER_BLOCK}))
+    ) AS days
 FROM {EVENTS_TABLE}
 ARRAY JOIN property_keys AS field, property_values AS value
 GROUP BY organization_id, code, field, external_subscription_id, block, value
