@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
 
 from billing.models import Organization
 from invoicing.models import Fee, Invoice, InvoiceSubscription
@@ -28,14 +28,20 @@ def subscriptions_for_billing(queryset: QuerySet[Subscription] | None = None) ->
 
 
 def subscriptions_with_schedule(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
-    """What a subscription's billing schedule reads (plan, customer, pending plan change) and `last_billed_at`."""
-    return subscriptions_with_details(queryset).annotate(
-        last_billed_at=Max(
-            "invoice_subscriptions__billed_at",
+    """What a subscription's billing schedule reads (plan, customer, pending plan change) and `last_billed_at`.
+
+    `last_billed_at` is a correlated subquery, not Max() over a join: an aggregate would GROUP BY every selected
+    column of five tables, costlier to compile in Django than to run."""
+    last_moment = (
+        InvoiceSubscription.objects.filter(
+            subscription=OuterRef("pk"),
             # Events billed in advance are not billing moments: the cycle goes on from the last moment.
-            filter=Q(invoice_subscriptions__reason__in=MOMENT_REASONS),
+            reason__in=MOMENT_REASONS,
         )
+        .order_by("-billed_at")
+        .values("billed_at")[:1]
     )
+    return subscriptions_with_details(queryset).annotate(last_billed_at=Subquery(last_moment))
 
 
 def charges_load(subscriptions: Sequence[Subscription]) -> None:

@@ -2,11 +2,12 @@
 
 count, sum and max without filters or groups read the hourly rollups for the hours wholly inside each window and
 raw events for the partial hours at its edges, in one query per chunk of subscriptions; unique_count likewise reads
-hourly event and remove counts and daily distinct values in one query. The rollups hold every property, so a metric
-whose field_name changed is still answered from them. Windows the rollups cannot answer exactly are recomputed from
-raw events: a unique_count window where any event removes a value (a distinct-value state cannot take a value back
-out), and a sum that could have overflowed Decimal(38, 12) (ClickHouse wraps around silently). latest, weighted_sum,
-filters and groups read raw events (deduplicated and ordered by ClickHouse) through metering.usage's accumulators.
+hourly event and remove counts and the distinct values of full days in one query, and where values were removed (a
+distinct-value rollup cannot take one back out) a second query finds each value's last operation in raw events.
+The rollups hold every property, so a metric whose field_name changed is still answered from them. A sum that could
+have overflowed Decimal(38, 12) (ClickHouse wraps around silently) is recomputed from raw events in Python. latest,
+weighted_sum, filters and groups read raw events (deduplicated and ordered by ClickHouse) through metering.usage's
+accumulators.
 
 Every aggregation first flushes the organization's pending inbox rows, waiting for rows another flusher holds, so
 that results include every acknowledged event; aggregate_many flushes once for all its queries, then runs them side
@@ -32,6 +33,7 @@ from metering.stores.clickhouse.queries import (
     ROLLUP_UNIQUE_EVENTS,
     ROLLUP_UNIQUE_HEAD,
     ROLLUP_UNIQUE_VALUES,
+    UNIQUE_WITH_REMOVES,
     rollup_query,
 )
 from metering.stores.clickhouse.transport import Transport
@@ -132,8 +134,24 @@ class ClickHouseUsageAggregation:
         )
         parts = ROLLUP_UNIQUE_EVENTS.wanted(**hourly) + ROLLUP_UNIQUE_VALUES.wanted(**daily)
         sql = rollup_query(ROLLUP_UNIQUE_HEAD, parts)
+        with_removes: dict[int, int] = {}
         for position, events, removes, distinct in self._rows(sql, {**hourly_parameters, **daily_parameters}):
-            yield position, None if removes else (Decimal(distinct), int(events))
+            if removes:
+                with_removes[position] = int(events)
+            else:
+                yield position, (Decimal(distinct), int(events))
+        if with_removes:
+            added = self._distinct_values_with_removes(query, list(with_removes))
+            for position, events in with_removes.items():
+                yield position, (Decimal(added.get(position, 0)), events)
+
+    def _distinct_values_with_removes(self, query: UsageQuery, positions: Sequence[int]) -> dict[int, int]:
+        parameters, _coverage = _hourly_parameters(query, positions)
+        parameters["scan_from"] = parameters[f"{HOURLY_PREFIX}left_band_from"]
+        parameters["scan_to"] = parameters[f"{HOURLY_PREFIX}right_band_to"]
+        return {
+            position: int(distinct) for position, distinct in self.transport.execute(UNIQUE_WITH_REMOVES, parameters)
+        }
 
     def _rows(self, sql: str | None, parameters: dict) -> list[tuple]:
         return self.transport.execute(sql, parameters) if sql is not None else []

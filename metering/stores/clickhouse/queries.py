@@ -266,6 +266,33 @@ ROLLUP_UNIQUE_VALUES = RollupParts(
 )
 
 
+# (position, distinct values) per window where values are also removed: a value counts when its last event in the
+# window (in event order: timestamp, ingested_at, transaction_id) adds it. No rollup can take a value back out, so
+# this reads raw events, but ClickHouse does the work: a value's last operation is an argMax, not a Python loop.
+UNIQUE_WITH_REMOVES = f"""
+SELECT position, toUInt64(countIf(last_removes = 0)) AS distinct_values
+FROM (
+    SELECT position, value, argMax(is_remove, (timestamp_us, ingested_at_us, transaction_id)) AS last_removes
+    FROM (
+        SELECT
+            external_subscription_id,
+            transaction_id,
+            timestamp_us,
+            ingested_at_us,
+            is_remove,
+            property_values[indexOf(property_keys, %(field)s)] AS value
+        FROM {EVENTS_TABLE}
+        WHERE has(property_keys, %(field)s) AND {_OF_QUERY}
+          AND timestamp_us >= %(scan_from)s AND timestamp_us < %(scan_to)s
+        {_DEDUPLICATED}
+    ) AS measured
+    ALL INNER JOIN ({_HOURLY.windows}) AS windows USING external_subscription_id
+    WHERE timestamp_us >= window_start AND timestamp_us < window_end
+    GROUP BY position, value
+)
+GROUP BY position
+"""
+
 # %(range_subscriptions)s, %(range_starts)s, %(range_ends)s (one array per column): the events each subscription's
 # windows need, once each, in event order per subscription (transaction_id compared as bytes, i.e. by code point).
 RAW_EVENTS = f"""

@@ -15,6 +15,7 @@ from metering.stores.clickhouse.queries import (
     ROLLUP_UNIQUE_EVENTS,
     ROLLUP_UNIQUE_HEAD,
     ROLLUP_UNIQUE_VALUES,
+    UNIQUE_WITH_REMOVES,
     rollup_query,
 )
 from metering.stores.sql import SqlEventStore
@@ -145,7 +146,7 @@ def test_an_empty_window_costs_no_usage_query(store, transport, organization, st
     assert (result.units, result.events_count) == (Decimal(0), 0)
 
 
-def test_unique_count_with_removes_is_recomputed_from_raw_events(store, transport, organization):
+def test_unique_count_with_removes_reads_each_values_last_operation_from_raw_events(store, transport, organization):
     events = [
         record(organization.id, "add-a", at(hours=1), {"user": "a"}),
         record(organization.id, "add-b", at(hours=1.5), {"user": "b"}),
@@ -169,7 +170,7 @@ def test_unique_count_with_removes_is_recomputed_from_raw_events(store, transpor
     ]
     # Four hours: full hours from the hourly rollup, no full day, so distinct values from that day's raw events.
     unique = rollup_query(ROLLUP_UNIQUE_HEAD, [ROLLUP_UNIQUE_EVENTS.full_buckets, ROLLUP_UNIQUE_VALUES.edges])
-    assert counting.queries == [unique, RAW_EVENTS]
+    assert counting.queries == [unique, UNIQUE_WITH_REMOVES]
 
 
 @pytest.mark.parametrize("bounds", [WINDOWS["hour aligned"], WINDOWS["ragged edges"]], ids=["rollups", "edges"])
