@@ -1,6 +1,6 @@
 """Reads of usage, for billing and current usage: the configured event store answers."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from metering.stores import get_event_store
@@ -12,9 +12,10 @@ def usage_aggregate(*, query: UsageQuery) -> list[UsageResult]:
     return get_event_store().aggregate(query)
 
 
-def usage_aggregate_many(*, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
-    """usage_aggregate() of each query, in order, answered together (one flush, side by side on ClickHouse)."""
-    return get_event_store().aggregate_many(queries)
+def usage_aggregate_many_started(*, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
+    """usage_aggregate() of each query, started together (one flush, side by side on ClickHouse): the returned
+    callable waits for the answers, in order, so that the caller can read the main database meanwhile."""
+    return get_event_store().aggregate_many_started(queries)
 
 
 def usage_event_values(*, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:

@@ -110,6 +110,11 @@ class TaxResolver:
         for instances in by_model.values():
             models.prefetch_related_objects(instances, "taxes")
 
+    def preload_with_organization(self, owners: Iterable[models.Model]) -> None:
+        """preload(owners), and the organization's taxes, which a fee takes when its owners have none."""
+        self.preload(owners)
+        _ = self.organization_taxes
+
     def for_fee(self, *, customer, plan=None, charge=None) -> tuple[Tax, ...]:
         """A charge's fee takes the charge's taxes, else the plan's, else the customer's, else the organization's;
         a subscription (or commitment) fee starts at the plan, a fee outside any plan at the customer."""

@@ -3,7 +3,7 @@ subscriptions, then each charge priced per filter and group with the charge mode
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -11,7 +11,7 @@ from uuid import UUID
 
 from invoicing.rating.drafts import FeeDraft
 from metering.stores.base import Aggregation, SubscriptionWindow, UsageQuery, UsageResult
-from metering.usage_selectors import usage_aggregate_many, usage_event_values
+from metering.usage_selectors import usage_aggregate_many_started, usage_event_values
 from plans.charge_models import ChargeProperties, ChargeUsage, charge_amount, parse_charge_properties
 from plans.models import BillableMetric, Charge, ChargeFilter, Subscription
 from plans.periods import Period
@@ -33,16 +33,29 @@ def charge_fee_drafts(windows: Sequence[UsageWindow], *, paid_in_advance: bool =
     Charges paid in advance are billed event by event (see rating.in_advance), so a period's invoice leaves them
     out; `paid_in_advance` adds them, for the current usage, which shows the whole period's usage.
     """
+    return charge_fee_drafts_started(windows, paid_in_advance=paid_in_advance)()
+
+
+def charge_fee_drafts_started(
+    windows: Sequence[UsageWindow], *, paid_in_advance: bool = False
+) -> Callable[[], dict[UUID, list[FeeDraft]]]:
+    """charge_fee_drafts() with its usage queries started: the returned callable waits for them and prices, so that
+    the caller may read the main database while the event store works."""
     reader = _UsageReader()
     for window in windows:
         for charge in _charges(window.subscription, paid_in_advance=paid_in_advance):
             reader.want(window, charge)
-    reader.run()
-    drafts: dict[UUID, list[FeeDraft]] = defaultdict(list)
-    for window in windows:
-        for charge in _charges(window.subscription, paid_in_advance=paid_in_advance):
-            drafts[window.subscription.id].extend(_price_charge(window, charge, reader))
-    return drafts
+    reader.start()
+
+    def priced() -> dict[UUID, list[FeeDraft]]:
+        reader.finish()
+        drafts: dict[UUID, list[FeeDraft]] = defaultdict(list)
+        for window in windows:
+            for charge in _charges(window.subscription, paid_in_advance=paid_in_advance):
+                drafts[window.subscription.id].extend(_price_charge(window, charge, reader))
+        return drafts
+
+    return priced
 
 
 def _charges(subscription: Subscription, *, paid_in_advance: bool) -> list[Charge]:
@@ -98,6 +111,8 @@ class _UsageReader:
         self.parsed: dict[tuple, ChargeProperties] = {}
         self.results: dict[tuple[QueryKey, str, object], list[UsageResult]] = defaultdict(list)
         self.values: dict[tuple[QueryKey, str, object, int | None], list[Decimal]] = defaultdict(list)
+        self.planned: list[tuple[QueryKey, dict[str, SubscriptionWindow], UsageQuery]] = []
+        self.answers: Callable[[], list[list[UsageResult]]] = list
 
     def properties(self, charge: Charge, charge_filter: ChargeFilter | None = None) -> ChargeProperties:
         memo_key = (charge.pk, charge_filter.pk if charge_filter else None)
@@ -135,10 +150,14 @@ class _UsageReader:
         if self.prices_per_event(charge):
             self.per_event.add(key)
 
-    def run(self) -> None:
-        planned = [(key, batch, self._query(key, batch)) for key, batches in self.windows.items() for batch in batches]
-        answers = usage_aggregate_many(queries=[query for _key, _batch, query in planned])
-        for (key, batch, query), results in zip(planned, answers, strict=True):
+    def start(self) -> None:
+        self.planned = [
+            (key, batch, self._query(key, batch)) for key, batches in self.windows.items() for batch in batches
+        ]
+        self.answers = usage_aggregate_many_started(queries=[query for _key, _batch, query in self.planned])
+
+    def finish(self) -> None:
+        for (key, batch, query), results in zip(self.planned, self.answers(), strict=True):
             for result in results:
                 window_key = _window_key(batch[result.external_subscription_id])
                 self.results[(key, result.external_subscription_id, window_key)].append(result)

@@ -18,7 +18,8 @@ from billing.errors import NotFound
 from billing.models import Organization
 from billing.money import to_cents
 from customers.selectors import customer_get
-from invoicing.rating import FeeDraft, UsageWindow, charge_fee_drafts
+from invoicing.rating import FeeDraft, UsageWindow
+from invoicing.rating.charges import charge_fee_drafts_started
 from invoicing.rating.taxes import taxes_apply
 from invoicing.selectors.billing import charges_load, subscriptions_with_schedule
 from metering.usage_versions import usage_version
@@ -49,10 +50,13 @@ def current_usage(
     if version is not None and (cached := cache.get(key)) is not None:
         return cached
     charges_load([subscription])
-    windows = [UsageWindow(subscription=subscription, period=period)]
-    drafts = charge_fee_drafts(windows, paid_in_advance=True).get(subscription.id, [])
+    priced = charge_fee_drafts_started([UsageWindow(subscription=subscription, period=period)], paid_in_advance=True)
+    resolver = tax_resolver(organization=organization)
+    if apply_taxes:  # read while the event store answers
+        resolver.preload_with_organization([subscription.customer, subscription.plan, *subscription.plan.charges.all()])
+    drafts = priced().get(subscription.id, [])
     if apply_taxes:
-        taxes_apply(drafts, resolver=tax_resolver(organization=organization))
+        taxes_apply(drafts, resolver=resolver)
     usage = _customer_usage(subscription, period, drafts)
     if version is not None:
         cache.set(key, usage, timeout=CACHE_SECONDS)
@@ -66,16 +70,14 @@ def _open_subscription(
     when the answer is not cached."""
     if "\x00" in external_customer_id or "\x00" in external_subscription_id:
         raise NotFound("customer" if "\x00" in external_customer_id else "subscription")  # PostgreSQL refuses NUL
-    subscription = (
-        subscriptions_with_schedule(Subscription.objects.filter(organization=organization))
-        .filter(
-            customer__external_id=external_customer_id,
-            customer__deleted_at__isnull=True,
-            external_id=external_subscription_id,
-            status=Subscription.Status.ACTIVE,
-        )
-        .first()
+    subscriptions = subscriptions_with_schedule(Subscription.objects.filter(organization=organization)).filter(
+        customer__external_id=external_customer_id,
+        customer__deleted_at__isnull=True,
+        external_id=external_subscription_id,
+        status=Subscription.Status.ACTIVE,
     )
+    # One active subscription per external_id: no ORDER BY for first() to add (and for Django to compile).
+    subscription = next(iter(subscriptions.order_by()[:1]), None)
     if subscription is None:
         customer_get(organization=organization, external_id=external_customer_id)  # NotFound("customer") first
         raise NotFound("subscription")

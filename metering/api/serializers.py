@@ -3,6 +3,7 @@ serializers here only document them. Responses match lago-python-client's EventR
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -94,10 +95,13 @@ class EventSerializer(serializers.Serializer):
         }
 
 
+# A batch's events share their ingested_at and often their timestamp: each is formatted once.
+@lru_cache(maxsize=4096)
 def _milliseconds(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=4096)
 def _seconds(value: datetime) -> str:
     return value.astimezone(UTC).strftime(api_settings.DATETIME_FORMAT)
 

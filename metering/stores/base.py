@@ -6,14 +6,15 @@ metering/stores touches event storage.
 
 from __future__ import annotations  # EventStore.list would shadow `list` in the annotations after it
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from billing.errors import ServiceUnavailable
+from billing.ids import time_ordered_uuid
 
 PropertyValue = str | int | float | bool | None
 
@@ -31,7 +32,8 @@ class EventRecord:
     precise_total_amount_cents: Decimal | None
     ingested_at: datetime
     diagnostics: tuple[str, ...] = ()
-    lago_id: UUID = field(default_factory=uuid4)  # chosen before storing, so that the response can name it
+    # Chosen before storing, so that the response can name it; time-ordered, so that inserts append to the key.
+    lago_id: UUID = field(default_factory=time_ordered_uuid)
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,9 @@ class EventStore(Protocol):
         """Units and events_count per (window, filter, group). Windows without events still get their default
         result with zero units (and one per group only for groups that have events)."""
 
-    def aggregate_many(self, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
-        """aggregate() of each query, in order; a store may answer them together (one flush, side by side)."""
+    def aggregate_many_started(self, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
+        """Starts aggregate_many(queries) and returns what waits for its answers, so that the caller can read the
+        main database meanwhile (a store over the main database answers before returning)."""
 
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:
         """(external_subscription_id, filter_index, value) per counted event, in timestamp order: for the

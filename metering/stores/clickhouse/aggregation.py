@@ -15,13 +15,13 @@ by side (metering.stores.clickhouse.concurrency) when the transport allows it.
 """
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 from uuid import UUID
 
 from metering.stores.base import UsageQuery, UsageResult
-from metering.stores.clickhouse.concurrency import side_by_side
+from metering.stores.clickhouse.concurrency import side_by_side, started
 from metering.stores.clickhouse.ddl import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR
 from metering.stores.clickhouse.flusher import events_flush, from_microseconds, microseconds
 from metering.stores.clickhouse.queries import (
@@ -75,6 +75,14 @@ class ClickHouseUsageAggregation:
         if not self.transport.concurrent:
             return [self._aggregate_flushed(query) for query in queries]
         return side_by_side(self._aggregate_flushed, queries)
+
+    def aggregate_many_started(self, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
+        if not self.transport.concurrent:
+            answers = self.aggregate_many(queries)
+            return lambda: answers
+        for organization_id in dict.fromkeys(query.organization_id for query in queries):
+            self._flush_pending(organization_id)
+        return started(self._aggregate_flushed, queries)
 
     def _aggregate_flushed(self, query: UsageQuery) -> list[UsageResult]:
         everything = range(len(query.windows))

@@ -26,6 +26,13 @@ def side_by_side(function: Callable[[Item], Result], items: Sequence[Item]) -> l
     return list(_pool().map(function, items))
 
 
+def started(function: Callable[[Item], Result], items: Sequence[Item]) -> Callable[[], list[Result]]:
+    """Starts function(item) for each item on the pool and returns what waits for the results, in order (the first
+    exception raised is raised there), so that the caller can do other work meanwhile."""
+    futures = [_pool().submit(function, item) for item in items]
+    return lambda: [future.result() for future in futures]
+
+
 def _pool() -> ThreadPoolExecutor:
     pid = os.getpid()
     with _pools_lock:

@@ -1,0 +1,31 @@
+import time
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from billing.ids import time_ordered_uuid
+
+
+def test_a_time_ordered_uuid_is_a_version_7_rfc_9562_uuid_carrying_the_current_millisecond():
+    before = time.time_ns() // 1_000_000
+    value = time_ordered_uuid()
+    after = time.time_ns() // 1_000_000
+
+    assert value.version == 7
+    assert value.variant == uuid.RFC_4122
+    assert before <= value.int >> 80 <= after
+
+
+def test_ids_made_in_later_milliseconds_sort_after_earlier_ones():
+    first = time_ordered_uuid()
+    time.sleep(0.002)
+    second = time_ordered_uuid()
+
+    assert first < second
+    assert str(first) < str(second)  # the text form sorts the same way (PostgreSQL's uuid order is bytewise)
+
+
+@given(st.integers(min_value=2, max_value=200))
+def test_ids_do_not_repeat(count):
+    assert len({time_ordered_uuid() for _ in range(count)}) == count
