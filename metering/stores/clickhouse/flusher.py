@@ -65,13 +65,16 @@ QueuedEvent = tuple[str, str, str, int, str, int, str, str, str | None, str]
 # On PostgreSQL one statement takes the batch out of the queue and reads its events, already in the shapes
 # ClickHouse takes (text UUIDs, epoch microseconds, the stored JSON text): no model instances, no 5,000-id IN lists
 # for psycopg to split client-side, no datetime parsing. EXTRACT(EPOCH ...) is exact numeric since PostgreSQL 14.
+# The batch's ids are an ARRAY() computed once, so the DELETE finds them by primary key: as `IN (subquery)` the
+# planner hash-joined a sequential scan of the whole queue, dead rows included, for every batch (under load, when
+# autovacuum lags, that cost PostgreSQL three times the CPU of the inserts).
 _TAKE_BATCH_POSTGRESQL = """
 WITH taken AS (
     DELETE FROM metering_pendingevent
-    WHERE event_id IN (
+    WHERE event_id = ANY(ARRAY(
         SELECT event_id FROM metering_pendingevent {organization_filter}
         ORDER BY ingested_at LIMIT %(batch_size)s FOR UPDATE {skip_locked}
-    )
+    ))
     RETURNING event_id
 )
 SELECT
