@@ -121,13 +121,13 @@ class ClickHouseUsageAggregation:
 
     def _rolled_up_counts(self, query: UsageQuery, positions: Sequence[int]) -> Iterator[RolledUp]:
         parameters, hourly = _hourly_parameters(query, positions)
-        sql = rollup_query(ROLLUP_EVENTS.head, ROLLUP_EVENTS.wanted(**hourly))
+        sql = rollup_query(ROLLUP_EVENTS.head, ROLLUP_EVENTS.wanted(**hourly), one_window=len(positions) == 1)
         for position, events, _removes in self._rows(sql, parameters):
             yield position, (Decimal(events), int(events))
 
     def _rolled_up_numbers(self, query: UsageQuery, positions: Sequence[int]) -> Iterator[RolledUp]:
         parameters, hourly = _hourly_parameters(query, positions)
-        sql = rollup_query(ROLLUP_NUMBERS.head, ROLLUP_NUMBERS.wanted(**hourly))
+        sql = rollup_query(ROLLUP_NUMBERS.head, ROLLUP_NUMBERS.wanted(**hourly), one_window=len(positions) == 1)
         summing = query.aggregation.aggregation_type == "sum_agg"
         for position, numeric_events, total, highest, lowest in self._rows(sql, parameters):
             if summing and _may_overflow(numeric_events, highest, lowest):
@@ -141,7 +141,7 @@ class ClickHouseUsageAggregation:
             query, positions, bucket_us=MICROSECONDS_PER_DAY, prefix=DAILY_PREFIX
         )
         parts = ROLLUP_UNIQUE_EVENTS.wanted(**hourly) + ROLLUP_UNIQUE_VALUES.wanted(**daily)
-        sql = rollup_query(ROLLUP_UNIQUE_HEAD, parts)
+        sql = rollup_query(ROLLUP_UNIQUE_HEAD, parts, one_window=len(positions) == 1)
         with_removes: dict[int, int] = {}
         for position, events, removes, distinct in self._rows(sql, {**hourly_parameters, **daily_parameters}):
             if removes:
@@ -314,6 +314,16 @@ def _bucketed_windows(
         ),
         "right_band_to": max(split.end for split in splits),
     }
+    if len(splits) == 1:
+        (split,) = splits
+        parameters.update(
+            one_position=split.position,
+            one_subscription=split.external_subscription_id,
+            one_start=split.start,
+            one_end=split.end,
+            one_first_full_bucket=split.first_full_bucket,
+            one_end_full_bucket=split.end_full_bucket,
+        )
     coverage = {
         "full_buckets": bool(with_full_buckets),
         "edges": any(split.has_edges(bucket_us) for split in splits),

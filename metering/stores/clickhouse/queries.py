@@ -33,11 +33,18 @@ _DEDUPLICATED = "LIMIT 1 BY external_subscription_id, transaction_id"
 class _Windowed(NamedTuple):
     """The fragments joining windows with one kind of bucket (hours or days), whose parameters carry `prefix`:
     %(positions)s, %(window_subscriptions)s, %(starts)s, %(ends)s, %(first_full_buckets)s, %(end_full_buckets)s: one
-    array per column of the windows, the full buckets being [first_full_bucket, end_full_bucket) (none when equal);
-    %(bucket_us)s: a bucket's length; the bucket range
-    and the two bands of time holding every window's partial buckets, which bound the scans by primary key."""
+    array per column of the windows, the full buckets being [first_full_bucket, end_full_bucket) (none when equal),
+    or for a single window %(one_position)s ... %(one_end_full_bucket)s; %(bucket_us)s: a bucket's length; the
+    bucket range and the two bands of time holding every window's partial buckets, which bound the scans by primary
+    key.
+
+    `windows` is a placeholder in the parts, filled by rollup_query with `many_windows` (the arrays, ARRAY JOINed)
+    or `one_window` (a row of constants): 18.16 plans the constant row in half the time, and current usage asks
+    about one window."""
 
     windows: str
+    many_windows: str
+    one_window: str
     rollup_buckets: str
     edge_bands: str
     in_edges: str
@@ -45,7 +52,8 @@ class _Windowed(NamedTuple):
 
 def _windowed(prefix: str) -> _Windowed:
     return _Windowed(
-        windows=f"""
+        windows="{" + prefix + "windows}",
+        many_windows=f"""
 SELECT
     toUInt32(window_position) AS position,
     toString(window_subscription) AS external_subscription_id,
@@ -69,6 +77,15 @@ ARRAY JOIN
     ends AS window_end_us,
     first_full_buckets AS window_first_full_bucket,
     end_full_buckets AS window_end_full_bucket
+""",
+        one_window=f"""
+SELECT
+    toUInt32(%({prefix}one_position)s) AS position,
+    toString(%({prefix}one_subscription)s) AS external_subscription_id,
+    toInt64(%({prefix}one_start)s) AS window_start,
+    toInt64(%({prefix}one_end)s) AS window_end,
+    toInt64(%({prefix}one_first_full_bucket)s) AS first_full_bucket,
+    toInt64(%({prefix}one_end_full_bucket)s) AS end_full_bucket
 """,
         rollup_buckets=f"""
 {_OF_QUERY}
@@ -107,9 +124,16 @@ class RollupParts(NamedTuple):
         return [part for part, wanted in ((self.full_buckets, full_buckets), (self.edges, edges)) if wanted]
 
 
-def rollup_query(head: str, parts: list[str]) -> str | None:
-    """The query summing `parts` under `head`, or None when there is none (empty windows: nothing to measure)."""
-    return head.format(parts="    UNION ALL".join(parts)) if parts else None
+def rollup_query(head: str, parts: list[str], *, one_window: bool) -> str | None:
+    """The query summing `parts` under `head`, or None when there is none (empty windows: nothing to measure);
+    one_window: the windows are the single window's constants, not arrays."""
+    if not parts:
+        return None
+    windows = {
+        windowed.windows.strip("{}"): windowed.one_window if one_window else windowed.many_windows
+        for windowed in (_HOURLY, _DAILY)
+    }
+    return head.format(parts="    UNION ALL".join(part.format(**windows) for part in parts))
 
 
 def _events_parts(head: str, extra_columns: str = "") -> RollupParts:
@@ -291,7 +315,7 @@ FROM (
     GROUP BY position, value
 )
 GROUP BY position
-"""
+""".format(hourly_windows=_HOURLY.many_windows)
 
 # %(range_subscriptions)s, %(range_starts)s, %(range_ends)s (one array per column): the events each subscription's
 # windows need, once each, in event order per subscription (transaction_id compared as bytes, i.e. by code point).

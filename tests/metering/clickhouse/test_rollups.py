@@ -101,7 +101,7 @@ def test_full_hours_are_read_from_the_rollups(store, transport, organization, st
     [result] = store.aggregate(query)
 
     # Hour-aligned: the rollup alone, no scan of raw events for edges it does not have.
-    assert counting.queries[-1:] == [rollup_query(ROLLUP_NUMBERS.head, [ROLLUP_NUMBERS.full_buckets])]
+    assert counting.queries[-1:] == [rollup_query(ROLLUP_NUMBERS.head, [ROLLUP_NUMBERS.full_buckets], one_window=True)]
     assert result == SqlEventStore().aggregate(query)[0]
     assert result.events_count > 0
 
@@ -125,7 +125,7 @@ def test_a_count_reads_only_the_parts_its_windows_have(store, transport, organiz
 
     results = store.aggregate(query)
 
-    assert counting.queries[-1:] == [rollup_query(ROLLUP_EVENTS.head, parts)]
+    assert counting.queries[-1:] == [rollup_query(ROLLUP_EVENTS.head, parts, one_window=True)]
     assert results == SqlEventStore().aggregate(query)
 
 
@@ -169,7 +169,8 @@ def test_unique_count_with_removes_reads_each_values_last_operation_from_raw_eve
         ("sub_b", Decimal(1), 1),
     ]
     # Four hours: full hours from the hourly rollup, no full day, so distinct values from that day's raw events.
-    unique = rollup_query(ROLLUP_UNIQUE_HEAD, [ROLLUP_UNIQUE_EVENTS.full_buckets, ROLLUP_UNIQUE_VALUES.edges])
+    parts = [ROLLUP_UNIQUE_EVENTS.full_buckets, ROLLUP_UNIQUE_VALUES.edges]
+    unique = rollup_query(ROLLUP_UNIQUE_HEAD, parts, one_window=False)  # two subscriptions
     assert counting.queries == [unique, UNIQUE_WITH_REMOVES]
 
 
