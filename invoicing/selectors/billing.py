@@ -13,7 +13,7 @@ from invoicing.models import Fee, Invoice, InvoiceSubscription
 from plans.billing_schedule import BillingMoment, billing_moments
 from plans.models import Charge, Subscription
 from plans.selectors.billing_terms import subscription_terms
-from plans.selectors.subscriptions import subscriptions_with_details
+from plans.selectors.subscriptions import subscriptions_with_terms
 
 Status = Subscription.Status
 MOMENT_REASONS = [
@@ -41,7 +41,7 @@ def subscriptions_with_schedule(queryset: QuerySet[Subscription] | None = None) 
         .order_by("-billed_at")
         .values("billed_at")[:1]
     )
-    return subscriptions_with_details(queryset).annotate(last_billed_at=Subquery(last_moment))
+    return subscriptions_with_terms(queryset).annotate(last_billed_at=Subquery(last_moment))
 
 
 def charges_load(subscriptions: Sequence[Subscription]) -> None:

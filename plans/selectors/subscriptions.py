@@ -17,9 +17,15 @@ Status = Subscription.Status
 
 def subscriptions_with_details(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
     """Subscriptions with what their API representation reads, fetched in a fixed number of queries."""
+    return subscriptions_with_terms(queryset).select_related("previous_subscription__plan")
+
+
+def subscriptions_with_terms(queryset: QuerySet[Subscription] | None = None) -> QuerySet[Subscription]:
+    """Subscriptions with what their billing terms read (plans.selectors.billing_terms): plan, customer and its
+    organization, pending plan change."""
     queryset = Subscription.objects.all() if queryset is None else queryset
     pending_plan_changes = Subscription.objects.filter(status=Status.PENDING).select_related("plan")
-    return queryset.select_related("customer__organization", "plan", "previous_subscription__plan").prefetch_related(
+    return queryset.select_related("customer__organization", "plan").prefetch_related(
         Prefetch("next_subscriptions", queryset=pending_plan_changes)
     )
 
