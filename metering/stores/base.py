@@ -158,7 +158,7 @@ class EventStore(Protocol):
         result with zero units (and one per group only for groups that have events)."""
 
     def aggregate_many_started(self, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
-        """Starts aggregate_many(queries) and returns what waits for its answers, so that the caller can read the
+        """Starts aggregate() of each query and returns what waits for the answers, so that the caller can read the
         main database meanwhile (a store over the main database answers before returning)."""
 
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:

@@ -10,8 +10,8 @@ weighted_sum, filters and groups read raw events (deduplicated and ordered by Cl
 accumulators.
 
 Every aggregation first flushes the organization's pending inbox rows, waiting for rows another flusher holds, so
-that results include every acknowledged event; aggregate_many flushes once for all its queries, then runs them side
-by side (metering.stores.clickhouse.concurrency) when the transport allows it.
+that results include every acknowledged event; aggregate_many_started flushes once for all its queries, then runs
+them side by side (metering.stores.clickhouse.concurrency) when the transport allows it.
 """
 
 import json
@@ -21,7 +21,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from metering.stores.base import UsageQuery, UsageResult
-from metering.stores.clickhouse.concurrency import side_by_side, started
+from metering.stores.clickhouse.concurrency import started
 from metering.stores.clickhouse.ddl import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR
 from metering.stores.clickhouse.flusher import events_flush, from_microseconds, microseconds
 from metering.stores.clickhouse.queries import (
@@ -67,22 +67,12 @@ class ClickHouseUsageAggregation:
     transport: Transport
 
     def aggregate(self, query: UsageQuery) -> list[UsageResult]:
-        return self.aggregate_many([query])[0]
-
-    def aggregate_many(self, queries: Sequence[UsageQuery]) -> list[list[UsageResult]]:
-        for organization_id in dict.fromkeys(query.organization_id for query in queries):
-            self._flush_pending(organization_id)
-        if not self.transport.concurrent:
-            return [self._aggregate_flushed(query) for query in queries]
-        return side_by_side(self._aggregate_flushed, queries)
+        return self.aggregate_many_started([query])()[0]
 
     def aggregate_many_started(self, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
-        if not self.transport.concurrent:
-            answers = self.aggregate_many(queries)
-            return lambda: answers
         for organization_id in dict.fromkeys(query.organization_id for query in queries):
             self._flush_pending(organization_id)
-        return started(self._aggregate_flushed, queries)
+        return started(self._aggregate_flushed, queries, concurrently=self.transport.concurrent)
 
     def _aggregate_flushed(self, query: UsageQuery) -> list[UsageResult]:
         everything = range(len(query.windows))

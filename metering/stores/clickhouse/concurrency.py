@@ -18,17 +18,15 @@ _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
-def side_by_side(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
-    """function(item) for each item, in order, run on the pool when there is more than one; the first exception
-    raised is raised here."""
-    if len(items) < 2:
-        return [function(item) for item in items]
-    return list(_pool().map(function, items))
-
-
-def started(function: Callable[[Item], Result], items: Sequence[Item]) -> Callable[[], list[Result]]:
-    """Starts function(item) for each item on the pool and returns what waits for the results, in order (the first
-    exception raised is raised there), so that the caller can do other work meanwhile."""
+def started(
+    function: Callable[[Item], Result], items: Sequence[Item], *, concurrently: bool = True
+) -> Callable[[], list[Result]]:
+    """Starts function(item) for each item and returns what waits for the results, in order (the first exception
+    raised is raised there), so that the caller can do other work meanwhile. A single item, or concurrently=False
+    (a transport that runs one query at a time), is computed here and now."""
+    if not concurrently or len(items) < 2:
+        results = [function(item) for item in items]
+        return lambda: results
     futures = [_pool().submit(function, item) for item in items]
     return lambda: [future.result() for future in futures]
 
