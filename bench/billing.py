@@ -121,7 +121,7 @@ def billing_bench(servers: BenchServers, options: BillingOptions) -> dict:
 @contextlib.contextmanager
 def _clickhouse_store_and_redis_cache(servers: BenchServers) -> Iterator[ClickHouseEventStore]:
     """This process as a production one: the ClickHouse event store and Django's cache on Redis (database 0)."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": servers.redis_url}}
+    caches = {"default": {"BACKEND": "billing.cache.ReusedClientRedisCache", "LOCATION": servers.redis_url}}
     with override_settings(CLICKHOUSE_URL=servers.clickhouse_url, CACHES=caches):
         get_event_store.cache_clear()
         try:

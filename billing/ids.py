@@ -16,7 +16,16 @@ _RANDOM_B = (1 << 62) - 1
 
 
 def time_ordered_uuid() -> UUID:
-    milliseconds = time.time_ns() // 1_000_000
-    random_bits = int.from_bytes(os.urandom(10), "big")
-    value = (milliseconds << 80) | _VERSION | (((random_bits >> 62) & _RANDOM_A) << 64) | _VARIANT
-    return UUID(int=value | (random_bits & _RANDOM_B))
+    return time_ordered_uuids(1)[0]
+
+
+def time_ordered_uuids(count: int) -> list[UUID]:
+    """`count` ids sharing one millisecond and one read of the random source (a batch of events gets its ids at
+    once), in random order among themselves."""
+    head = ((time.time_ns() // 1_000_000) << 80) | _VERSION | _VARIANT
+    random_bytes = os.urandom(10 * count)
+    ids = []
+    for start in range(0, 10 * count, 10):
+        random_bits = int.from_bytes(random_bytes[start : start + 10], "big")
+        ids.append(UUID(int=head | (((random_bits >> 62) & _RANDOM_A) << 64) | (random_bits & _RANDOM_B)))
+    return ids

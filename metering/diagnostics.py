@@ -11,7 +11,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from metering.stores.base import EventRecord, PropertyValue
-from metering.usage import exact_number, parse_number
+from metering.usage import counted_number, exact_number
 from plans.models import BillableMetric, Subscription
 
 
@@ -73,7 +73,10 @@ class SubscriptionSpans:
         return external_id in self._spans
 
     def covering(self, external_id: str, timestamp: datetime) -> SubscriptionSpan | None:
-        return next((span for span in self._spans.get(external_id, ()) if span.covers(timestamp)), None)
+        for span in self._spans.get(external_id, ()):
+            if span.covers(timestamp):
+                return span
+        return None
 
 
 def metric_fields(*, organization_id: UUID, codes: Iterable[str]) -> dict[str, MetricField]:
@@ -85,31 +88,36 @@ def metric_fields(*, organization_id: UUID, codes: Iterable[str]) -> dict[str, M
     }
 
 
-def event_diagnostics(
+def event_diagnosis(
     record: EventRecord, *, metrics: dict[str, MetricField], subscriptions: SubscriptionSpans
-) -> tuple[str, ...]:
-    """The sorted diagnostic codes of one event."""
+) -> tuple[tuple[str, ...], SubscriptionSpan | None]:
+    """The sorted diagnostic codes of one event, and the subscription row covering its timestamp."""
     found: list[Diagnostic] = []
     metric = metrics.get(record.code)
     if metric is None:
         found.append(Diagnostic.BILLABLE_METRIC_NOT_FOUND)
     elif metric.aggregation_type in _VALUE_AGGREGATIONS:
-        found.extend(_property_diagnostics(record.properties.get(metric.field_name), metric.aggregation_type))
-    if not subscriptions.known(record.external_subscription_id):
-        found.append(Diagnostic.SUBSCRIPTION_NOT_FOUND)
-    elif subscriptions.covering(record.external_subscription_id, record.timestamp) is None:
-        found.append(Diagnostic.SUBSCRIPTION_NOT_ACTIVE_AT_TIMESTAMP)
-    return tuple(sorted(code.value for code in found))
+        problem = _property_diagnostic(record.properties.get(metric.field_name), metric.aggregation_type)
+        if problem is not None:
+            found.append(problem)
+    span = subscriptions.covering(record.external_subscription_id, record.timestamp)
+    if span is None:
+        known = subscriptions.known(record.external_subscription_id)
+        found.append(Diagnostic.SUBSCRIPTION_NOT_ACTIVE_AT_TIMESTAMP if known else Diagnostic.SUBSCRIPTION_NOT_FOUND)
+    if not found:
+        return (), span
+    return tuple(sorted(code.value for code in found)), span
 
 
-def _property_diagnostics(value: PropertyValue, aggregation_type: str) -> list[Diagnostic]:
+def _property_diagnostic(value: PropertyValue, aggregation_type: str) -> Diagnostic | None:
     if value is None:
-        return [Diagnostic.PROPERTY_MISSING]
+        return Diagnostic.PROPERTY_MISSING
     if aggregation_type not in _NUMERIC_AGGREGATIONS:
-        return []
+        return None
     # The stores' own rules, so that a clean event is exactly one the aggregations count.
-    if exact_number(value) is None:
-        return [Diagnostic.PROPERTY_NOT_NUMERIC]
-    if parse_number(value) is None:
-        return [Diagnostic.VALUE_OUT_OF_RANGE]
-    return []
+    number = exact_number(value)
+    if number is None:
+        return Diagnostic.PROPERTY_NOT_NUMERIC
+    if counted_number(number) is None:
+        return Diagnostic.VALUE_OUT_OF_RANGE
+    return None

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
+from billing.ids import time_ordered_uuids
 from metering.stores.base import EventRecord
 
 MAX_ID_LENGTH = 255
@@ -29,6 +30,8 @@ AMOUNT_LIMIT = Decimal(10) ** 25
 UNIX_SECONDS = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ID_FIELDS = ("transaction_id", "external_subscription_id", "code")
+# What a JSON parser gives for a flat value (the request parser builds exactly these types, no subclasses).
+_FLAT_VALUE_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -46,15 +49,15 @@ def events_parse(
     """
     records: list[EventRecord] = []
     errors: dict[str, list[str]] = {}
-    earliest = (now - MAX_TIMESTAMP_AGE).timestamp()
-    latest = (now + MAX_TIMESTAMP_LEAD).timestamp()
+    bounds = _TimestampBounds(now)
+    lago_ids = time_ordered_uuids(len(raw_events))
     for index, raw in enumerate(raw_events):
         prefix = f"{index}." if keyed_by_index else ""
         if not isinstance(raw, dict):
             errors[str(index) if keyed_by_index else "event"] = ["invalid_type"]
             continue
         event_errors: dict[str, list[str]] = {}
-        record = _record(raw, organization_id, now, earliest, latest, event_errors)
+        record = _record(raw, organization_id, bounds, lago_ids[index], event_errors)
         if event_errors:
             errors.update({prefix + path: codes for path, codes in event_errors.items()})
         else:
@@ -62,31 +65,54 @@ def events_parse(
     return ParsedEvents(records=records, errors=errors)
 
 
+class _TimestampBounds:
+    """The accepted range around the time of receipt, and the datetimes of the batch's timestamps (a batch's events
+    mostly share a few)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.earliest = (now - MAX_TIMESTAMP_AGE).timestamp()
+        self.latest = (now + MAX_TIMESTAMP_LEAD).timestamp()
+        self.seen: dict[Any, datetime] = {}
+
+
 def _record(
-    raw: dict, organization_id: UUID, now: datetime, earliest: float, latest: float, errors: dict[str, list[str]]
+    raw: dict, organization_id: UUID, bounds: _TimestampBounds, lago_id: UUID, errors: dict[str, list[str]]
 ) -> EventRecord | None:
-    ids = {}
-    for name in _ID_FIELDS:
-        value = raw.get(name)
-        code = _id_error(value)
-        if code:
-            errors[name] = [code]
-        ids[name] = value
-    timestamp = _timestamp(raw.get("timestamp"), now, earliest, latest, errors)
-    properties = _properties(raw.get("properties"), errors)
-    amount = _amount(raw.get("precise_total_amount_cents"), errors)
+    transaction_id = raw.get("transaction_id")
+    subscription = raw.get("external_subscription_id")
+    code = raw.get("code")
+    if not (_plain_id(transaction_id) and _plain_id(subscription) and _plain_id(code)):
+        for name, value in zip(_ID_FIELDS, (transaction_id, subscription, code), strict=True):
+            if error := _id_error(value):
+                errors[name] = [error]
+    raw_timestamp = raw.get("timestamp")
+    timestamp = bounds.seen.get(raw_timestamp) if type(raw_timestamp) is int else None
+    if timestamp is None:
+        timestamp = _timestamp(raw_timestamp, bounds, errors)
+    properties = raw.get("properties")
+    properties = {} if properties is None else _properties(properties, errors)
+    amount = raw.get("precise_total_amount_cents")
+    if amount is not None:
+        amount = _amount(amount, errors)
     if errors:
         return None
     return EventRecord(
         organization_id=organization_id,
-        transaction_id=ids["transaction_id"],
-        external_subscription_id=ids["external_subscription_id"],
-        code=ids["code"],
+        transaction_id=transaction_id,
+        external_subscription_id=subscription,
+        code=code,
         timestamp=timestamp,
         properties=properties,
         precise_total_amount_cents=amount,
-        ingested_at=now,
+        ingested_at=bounds.now,
+        lago_id=lago_id,
     )
+
+
+def _plain_id(value: Any) -> bool:
+    """The common case, checked at once: a short non-empty str without NUL."""
+    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
 
 
 def _id_error(value: Any) -> str | None:
@@ -101,9 +127,9 @@ def _id_error(value: Any) -> str | None:
     return None
 
 
-def _timestamp(value: Any, now: datetime, earliest: float, latest: float, errors: dict) -> datetime | None:
+def _timestamp(value: Any, bounds: _TimestampBounds, errors: dict) -> datetime | None:
     if value is None:
-        return now
+        return bounds.now
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         errors["timestamp"] = ["invalid_format"]
         return None
@@ -114,10 +140,13 @@ def _timestamp(value: Any, now: datetime, earliest: float, latest: float, errors
         seconds: int | float | Decimal = Decimal(value)
     else:
         seconds = value
-    if not earliest <= seconds <= latest:
+    if not bounds.earliest <= seconds <= bounds.latest:
         errors["timestamp"] = ["value_is_out_of_range"]
         return None
-    return datetime_from_unix_seconds(seconds)
+    moment = datetime_from_unix_seconds(seconds)
+    if type(value) is int:
+        bounds.seen[value] = moment
+    return moment
 
 
 def datetime_from_unix_seconds(seconds: int | float | Decimal) -> datetime:
@@ -129,8 +158,6 @@ def datetime_from_unix_seconds(seconds: int | float | Decimal) -> datetime:
 
 
 def _properties(value: Any, errors: dict) -> dict:
-    if value is None:
-        return {}
     if not isinstance(value, dict):
         errors["properties"] = ["invalid_type"]
         return {}
@@ -140,14 +167,12 @@ def _properties(value: Any, errors: dict) -> dict:
     for key, item in value.items():
         if len(key) > MAX_PROPERTY_KEY_LENGTH or "\x00" in key:
             errors["properties"] = ["invalid_key"]
-        elif isinstance(item, dict | list) or (isinstance(item, str) and "\x00" in item):
+        elif type(item) not in _FLAT_VALUE_TYPES or (type(item) is str and "\x00" in item):
             errors[f"properties.{key}"] = ["invalid_value"]
     return value
 
 
 def _amount(value: Any, errors: dict) -> Decimal | None:
-    if value is None:
-        return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         errors["precise_total_amount_cents"] = ["invalid_type"]
         return None

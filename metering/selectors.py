@@ -6,7 +6,7 @@ from uuid import UUID
 
 from billing.errors import NotFound
 from billing.models import Organization
-from metering.diagnostics import SubscriptionSpans
+from metering.diagnostics import SubscriptionSpan, SubscriptionSpans
 from metering.stores import get_event_store
 from metering.stores.base import EventListFilters, StoredEvent
 
@@ -19,6 +19,12 @@ class EventDetail:
     lago_subscription_id: UUID | None = None
     lago_customer_id: UUID | None = None
 
+    @classmethod
+    def of(cls, event: StoredEvent, span: SubscriptionSpan | None) -> "EventDetail":
+        if span is None:
+            return cls(event=event)
+        return cls(event=event, lago_subscription_id=span.subscription_id, lago_customer_id=span.customer_id)
+
 
 def event_details(*, organization: Organization, events: Sequence[StoredEvent]) -> list[EventDetail]:
     """Links each event to its subscription and customer, in one query for all of them."""
@@ -29,10 +35,7 @@ def event_details(*, organization: Organization, events: Sequence[StoredEvent]) 
 
 
 def event_detail(*, event: StoredEvent, spans: SubscriptionSpans) -> EventDetail:
-    span = spans.covering(event.external_subscription_id, event.timestamp)
-    if span is None:
-        return EventDetail(event=event)
-    return EventDetail(event=event, lago_subscription_id=span.subscription_id, lago_customer_id=span.customer_id)
+    return EventDetail.of(event, spans.covering(event.external_subscription_id, event.timestamp))
 
 
 def event_get(

@@ -1,7 +1,7 @@
 """Writes of events: ingestion, from raw client dicts to stored, diagnosed events."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from billing.errors import ValidationFailed
 from billing.models import Organization
-from metering.diagnostics import SubscriptionSpans, event_diagnostics, metric_fields
+from metering.diagnostics import SubscriptionSpans, event_diagnosis, metric_fields
 from metering.ingest_listeners import events_ingested
 from metering.ingestion import events_parse
-from metering.selectors import EventDetail, event_detail
+from metering.selectors import EventDetail
 from metering.stores import get_event_store
 from metering.stores.base import StoredEvent
 from metering.usage_versions import usage_changed
@@ -49,10 +49,10 @@ def events_ingest(
         organization_id=organization.id, external_ids={record.external_subscription_id for record in records}
     )
     metrics = metric_fields(organization_id=organization.id, codes={record.code for record in records})
-    records = [
-        replace(record, diagnostics=event_diagnostics(record, metrics=metrics, subscriptions=spans))
-        for record in records
-    ]
+    covering = []
+    for record in records:
+        record.diagnostics, span = event_diagnosis(record, metrics=metrics, subscriptions=spans)
+        covering.append(span)
     outcome = get_event_store().insert(records)
     if not outcome.accepted:
         paths = (f"{index}.transaction_id" if keyed_by_index else "transaction_id" for index in outcome.duplicates)
@@ -63,4 +63,5 @@ def events_ingest(
     )
     events_ingested(organization_id=organization.id, events=records)
 
-    return IngestResult(events=[event_detail(event=StoredEvent.from_record(record), spans=spans) for record in records])
+    stored = (StoredEvent.from_record(record) for record in records)
+    return IngestResult(events=[EventDetail.of(event, span) for event, span in zip(stored, covering, strict=True)])

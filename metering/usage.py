@@ -86,7 +86,12 @@ def parse_number(value: PropertyValue) -> Decimal | None:
     """The value aggregations count: exact_number quantized to 12 decimals half-up, or None when it is not a number
     or its quantized magnitude reaches 10^26 (ingestion's `value_out_of_range`)."""
     number = exact_number(value)
-    if number is None or number.adjusted() >= MAX_INTEGER_DIGITS:
+    return None if number is None else counted_number(number)
+
+
+def counted_number(number: Decimal) -> Decimal | None:
+    """A finite exact number as aggregations count it (see parse_number)."""
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
         return None  # also keeps quantize() within ARITHMETIC's precision
     quantized = number.quantize(VALUE_QUANTUM, context=ARITHMETIC)
     return quantized if quantized.copy_abs() < VALUE_LIMIT else None  # abs() would round to 28 digits

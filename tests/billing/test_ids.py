@@ -4,7 +4,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.ids import time_ordered_uuid
+from billing.ids import time_ordered_uuid, time_ordered_uuids
 
 
 def test_a_time_ordered_uuid_is_a_version_7_rfc_9562_uuid_carrying_the_current_millisecond():
@@ -29,3 +29,15 @@ def test_ids_made_in_later_milliseconds_sort_after_earlier_ones():
 @given(st.integers(min_value=2, max_value=200))
 def test_ids_do_not_repeat(count):
     assert len({time_ordered_uuid() for _ in range(count)}) == count
+
+
+def test_a_batch_of_ids_shares_one_millisecond_and_has_no_repeats():
+    before = time.time_ns() // 1_000_000
+    values = time_ordered_uuids(500)
+    after = time.time_ns() // 1_000_000
+
+    assert len(set(values)) == 500
+    assert {value.version for value in values} == {7}
+    assert {value.variant for value in values} == {uuid.RFC_4122}
+    milliseconds = {value.int >> 80 for value in values}
+    assert len(milliseconds) == 1 and before <= milliseconds.pop() <= after
