@@ -91,12 +91,14 @@ class DriverTransport:
         return client
 
     def execute(self, query: str, params: Params = None) -> list[tuple]:
+        params, external_tables = _external_tables(params)
         with unavailable_on_network_errors():
-            return self._client().execute(query, params)
+            return self._client().execute(query, params, external_tables=external_tables)
 
     def iterate(self, query: str, params: Params = None) -> Iterator[tuple]:
+        params, external_tables = _external_tables(params)
         with unavailable_on_network_errors():
-            yield from self._client().execute_iter(query, params)
+            yield from self._client().execute_iter(query, params, external_tables=external_tables)
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         with unavailable_on_network_errors():
@@ -131,6 +133,39 @@ def unavailable_on_network_errors() -> Iterator[None]:
         raise UsageStoreUnavailable(f"ClickHouse is unreachable: {error}") from error
 
 
+class ValuesTable:
+    """A parameter standing for a large set of strings (`column IN %(name)s`): the driver sends it beside the query
+    as an external table, in the native format, where a literal tuple would be SQL for the server to parse (a flush's
+    5,000 keys cost ClickHouse more than inserting the events, and 50,000 passed its AST size limit). chdb, which
+    takes no external tables, gets the literal tuple."""
+
+    def __init__(self, values: Iterable[str]):
+        self.values = tuple(values)
+
+
+class _Identifier:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _external_tables(params: Params) -> tuple[Params, list[dict] | None]:
+    """The parameters with each ValuesTable replaced by the name of the external table that carries it."""
+    if not params or not any(isinstance(value, ValuesTable) for value in params.values()):
+        return params, None
+    substituted, tables = dict(params), []
+    for name, value in params.items():
+        if isinstance(value, ValuesTable):
+            table = f"_external_{name}"
+            tables.append(
+                {"name": table, "structure": [("value", "String")], "data": [{"value": v} for v in value.values]}
+            )
+            substituted[name] = _Identifier(table)
+    return substituted, tables
+
+
 class _PlainDecimal:
     """A Decimal spelled in plain notation: clickhouse-driver's escaping would write str(Decimal), e.g. 0E-12."""
 
@@ -159,6 +194,8 @@ class StringTuple:
 def _literal_ready(value: Any) -> Any:
     if isinstance(value, Decimal):
         return _PlainDecimal(value)
+    if isinstance(value, ValuesTable):
+        return StringTuple(value.values)
     if isinstance(value, list | tuple):
         return type(value)(_literal_ready(item) for item in value)
     return value
