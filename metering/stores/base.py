@@ -56,6 +56,7 @@ class InsertOutcome:
 @dataclass(frozen=True)
 class EventListFilters:
     external_subscription_id: str | None = None
+    transaction_id: str | None = None
     code: str | None = None
     timestamp_from: datetime | None = None
     timestamp_to: datetime | None = None

@@ -138,6 +138,8 @@ def _already_stored(events: Sequence[EventRecord]) -> set[int]:
 def _filtered(events: QuerySet[Event], filters: EventListFilters) -> QuerySet[Event]:
     if filters.external_subscription_id is not None:
         events = events.filter(external_subscription_id=filters.external_subscription_id)
+    if filters.transaction_id is not None:
+        events = events.filter(transaction_id=filters.transaction_id)
     if filters.code is not None:
         events = events.filter(code=filters.code)
     if filters.timestamp_from is not None:
