@@ -6,12 +6,13 @@ from uuid import UUID
 
 from metering.stores.clickhouse.aggregation import ClickHouseUsageAggregation
 from metering.stores.clickhouse.flusher import events_flush
+from metering.stores.clickhouse.reads import ClickHouseEventReads
 from metering.stores.clickhouse.schema import schema_migrate
 from metering.stores.clickhouse.transport import DriverTransport, Transport
 from metering.stores.sql.events import SqlEventWrites
 
 
-class ClickHouseEventStore(SqlEventWrites, ClickHouseUsageAggregation):
+class ClickHouseEventStore(ClickHouseEventReads, SqlEventWrites, ClickHouseUsageAggregation):
     queues_for_forwarding: ClassVar[bool] = True
 
     def __init__(self, transport: Transport):
