@@ -21,7 +21,8 @@ from billing.services import organization_create
 from customers.models import Customer
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, forwarded_row, microseconds
+from metering.stores.clickhouse.flusher import EVENT_COLUMNS, forwarded_row
+from metering.stores.clickhouse.timestamps import microseconds
 from plans.models import Plan, Subscription
 from plans.services.billable_metrics import billable_metric_create
 from plans.services.plans import ChargeSpec, plan_create

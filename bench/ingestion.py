@@ -1,5 +1,5 @@
 """Ingestion throughput: wrk POSTing 100-event batches to gunicorn, for the bare baseline view, the SQL store on
-PostgreSQL and the ClickHouse store (PostgreSQL inbox plus a flusher loop forwarding to ClickHouse)."""
+PostgreSQL and the ClickHouse store (Redis inbox plus a flusher loop forwarding to ClickHouse)."""
 
 import os
 import subprocess
@@ -13,9 +13,10 @@ from bench.servers import BenchServers, WebServer, flusher_loop, gunicorn
 from bench.tenants import Tenant, tenant_create
 from bench.urls import BASELINE_PATH
 from bench.wrk import EventBatches, Load, WrkResult, wrk_run
-from metering.models import PendingEvent
 from metering.stores.base import Aggregation, EventListFilters, SubscriptionWindow, UsageQuery
 from metering.stores.clickhouse import ClickHouseEventStore
+from metering.stores.clickhouse.inbox import RedisEventInbox
+from metering.stores.clickhouse.transport import DriverTransport
 from metering.stores.sql import SqlEventStore
 
 BATCH_PATH = "api/v1/events/batch"
@@ -136,9 +137,8 @@ def _stored_count(tenant: Tenant) -> int:
     return total
 
 
-def _backlog(tenant: Tenant) -> int:
-    """Events of the tenant still waiting in the PostgreSQL inbox for the flusher."""
-    return PendingEvent.objects.filter(organization_id=tenant.organization_id).count()
+def _inbox(servers: BenchServers) -> RedisEventInbox:
+    return RedisEventInbox.configured(database=DriverTransport.from_url(servers.clickhouse_url).database)
 
 
 def _settled(read: Callable[[], int]) -> int:
@@ -176,11 +176,11 @@ def _sql_store(
     return result
 
 
-def _wait_drained(tenant: Tenant, flusher: subprocess.Popen) -> float | None:
+def _wait_drained(inbox: RedisEventInbox, tenant: Tenant, flusher: subprocess.Popen) -> float | None:
     """The monotonic time at which the flusher had forwarded every event of the tenant to ClickHouse; None if it
     had not within DRAIN_TIMEOUT_SECONDS."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-    while _backlog(tenant):
+    while inbox.backlog(tenant.organization_id):
         if flusher.poll() is not None:
             raise RuntimeError(f"the flusher loop exited with {flusher.returncode}")
         if time.monotonic() > deadline:
@@ -213,17 +213,19 @@ def _clickhouse_store(
     with flusher_loop(servers) as flusher, gunicorn(servers, name="clickhouse", clickhouse_store=True) as web:
         target = f"{web.url}/{BATCH_PATH}"
         wrk_run(url=target, load=warmup, batches=_batches(tenant, run_tag="warmup", timestamp=timestamp))
-        before = _settled(lambda: _stored_count(tenant))
-        _wait_drained(tenant, flusher)
+        inbox = _inbox(servers)
+        accepted = lambda: inbox.appended(tenant.organization_id)  # noqa: E731 - read again and again
+        before = _settled(accepted)
+        _wait_drained(inbox, tenant, flusher)
         started = time.monotonic()
         batches = _batches(tenant, run_tag="measure", timestamp=timestamp)
         run, cores = _measured(servers, web, target, load=load, batches=batches, flusher=flusher.pid)
         load_ended = time.monotonic()
         # Read at once: the flusher keeps going while in-flight requests settle.
-        accepted_when_load_ended = _stored_count(tenant) - before
-        backlog_after_load = _backlog(tenant)
-        stored = _settled(lambda: _stored_count(tenant)) - before
-        drained = _wait_drained(tenant, flusher)
+        accepted_when_load_ended = accepted() - before
+        backlog_after_load = inbox.backlog(tenant.organization_id)
+        stored = _settled(accepted) - before
+        drained = _wait_drained(inbox, tenant, flusher)
     result = _result("clickhouse", run, load, cores)
     _check_stored(result, run, stored, load.batch_size)
     if drained is None:

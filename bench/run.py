@@ -78,11 +78,14 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
     from bench.report import print_aggregation, print_billing, print_ingestion
 
     problems: list[str] = []
-    with_redis = options.only in (None, "billing")
+    # Redis: the ClickHouse store's event inbox, the cache and Celery's broker.
+    with_redis = options.only in (None, "billing", "ingestion", "aggregation")
     with bench_servers(workdir, web_workers=options.workers, with_redis=with_redis) as servers:
         os.environ.update(
             DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, DATABASE_URL=servers.database_url, CLICKHOUSE_URL="", DEBUG="false"
         )
+        if servers.inbox_url is not None:
+            os.environ["EVENTS_INBOX_REDIS_URL"] = servers.inbox_url
         django.setup()
         # The flushes this process makes log a line per batch; the summary tables are what matters here.
         logging.getLogger("metering").setLevel(logging.WARNING)

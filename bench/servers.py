@@ -39,8 +39,9 @@ class BenchServers:
     redis_url: str | None = None
 
     def environment(self, *, clickhouse_store: bool, settings_module: str = SETTINGS_MODULE) -> dict[str, str]:
-        """The environment of a production-style process: DEBUG off, persistent database connections."""
-        return {
+        """The environment of a production-style process: DEBUG off, persistent database connections, and with Redis
+        the cache (database 0) and the ClickHouse store's event inbox (database 2; the Celery broker has 1)."""
+        environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
             "DATABASE_URL": self.database_url,
@@ -49,6 +50,13 @@ class BenchServers:
             "CONN_MAX_AGE": "600",
             "PYTHONPATH": str(BASE_DIR),
         }
+        if self.redis_url is not None:
+            environment |= {"REDIS_URL": self.redis_url, "EVENTS_INBOX_REDIS_URL": self.inbox_url}
+        return environment
+
+    @property
+    def inbox_url(self) -> str | None:
+        return None if self.redis_url is None else self.redis_url.rsplit("/", 1)[0] + "/2"
 
 
 def _database_create(database_url: str) -> None:

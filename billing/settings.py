@@ -5,6 +5,7 @@ filesystem broker. Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL an
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -153,6 +154,18 @@ DEFAULT_CURRENCY = "USD"
 
 REDIS_URL = env("REDIS_URL", default="")
 CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
+
+
+def _next_redis_database(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{(int(parts.path.lstrip('/') or 0) + 1) % 16}"))
+
+
+# The ClickHouse store's inbox (see metering/stores/clickhouse/inbox.py): a Redis persisting every write. Never the
+# cache's database, which cache.clear() empties whole: by default the next database of REDIS_URL's server.
+EVENTS_INBOX_REDIS_URL = env("EVENTS_INBOX_REDIS_URL", default=_next_redis_database(REDIS_URL) if REDIS_URL else "")
+# Within it, a repeated transaction_id is refused (value_already_exist); after it, acknowledged but never counted twice.
+EVENTS_DEDUPLICATION_WINDOW_SECONDS = env.int("EVENTS_DEDUPLICATION_WINDOW_SECONDS", default=86_400)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "billing.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}

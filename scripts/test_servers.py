@@ -108,8 +108,11 @@ def redis(workdir: Path):
         "127.0.0.1",
         "--save",
         "",
+        # As production must: the ClickHouse store's event inbox refuses a Redis that does not persist every write.
         "--appendonly",
-        "no",
+        "yes",
+        "--appendfsync",
+        "always",
         "--dir",
         str(workdir),
     ]

@@ -7,7 +7,6 @@ import pytest
 from django.core.cache import cache
 
 from invoicing.models import Fee
-from metering.models import PendingEvent
 from metering.stores import get_event_store
 from metering.stores.clickhouse import ClickHouseEventStore
 from tests.invoicing.billing_client import (
@@ -61,30 +60,32 @@ def metered(api, clock, use_store):
     subscribe(api, at=datetime(2026, 3, 1, tzinfo=UTC))
     clock.set(2026, 3, 20)
     day = lambda number, hour=0: datetime(2026, 3, number, hour, 30, tzinfo=UTC)  # noqa: E731 - a table of moments
-    send_events(
-        api,
-        [
-            event("c1", day(2), code="calls"),
-            event("c2", day(3, 23), code="calls"),
-            event("v1", day(4), code="volume", bytes=120, region="eu"),
-            event("v2", day(5), code="volume", bytes="7.5"),
-            event("s1", day(6), code="seats", user="ann"),
-            event("s2", day(7), code="seats", user="bob"),
-            event("s3", day(8), code="seats", user="ann", operation_type="remove"),
-            event("s4", day(9), code="seats", user="cid"),
-            event("old", datetime(2026, 2, 27, tzinfo=UTC), code="calls"),  # before the period
-        ],
-    )
+    events = [
+        event("c1", day(2), code="calls"),
+        event("c2", day(3, 23), code="calls"),
+        event("v1", day(4), code="volume", bytes=120, region="eu"),
+        event("v2", day(5), code="volume", bytes="7.5"),
+        event("s1", day(6), code="seats", user="ann"),
+        event("s2", day(7), code="seats", user="bob"),
+        event("s3", day(8), code="seats", user="ann", operation_type="remove"),
+        event("s4", day(9), code="seats", user="cid"),
+        event("old", datetime(2026, 2, 27, tzinfo=UTC), code="calls"),  # before the period
+    ]
+    send_events(api, events)
+    use_store("sql")  # the same events in the SQL store, which the tests compare with
+    send_events(api, events)
+    use_store("clickhouse")
 
 
 def _usage(api) -> dict:
     return ok(api.get("/api/v1/customers/cust_1/current_usage", {"external_subscription_id": "sub_1"}))
 
 
-def test_current_usage_on_clickhouse_is_the_sql_stores(api, metered, use_store):
-    assert PendingEvent.objects.exists()
+def test_current_usage_on_clickhouse_is_the_sql_stores(api, organization, metered, use_store):
+    store = get_event_store()
+    assert store.inbox.backlog(organization.id) == 9
     on_clickhouse = _usage(api)["customer_usage"]
-    assert not PendingEvent.objects.exists()  # forwarded to ClickHouse before its queries ran
+    assert store.inbox.backlog(organization.id) == 0  # forwarded to ClickHouse before its queries ran
     use_store("sql")
     on_sql = _usage(api)["customer_usage"]
 

@@ -1,22 +1,28 @@
-"""The ClickHouse store: events are first written to the SQL Event table (the durable, idempotent inbox, so that
-ingestion never depends on ClickHouse being up), then forwarded by the flusher; usage is read from ClickHouse."""
+"""The ClickHouse store: events are first appended to a durable Redis inbox (which refuses repeated transaction_ids
+within the deduplication window, so that ingestion never depends on ClickHouse being up), then forwarded by the
+flusher; events and usage are read from ClickHouse, after the organization's waiting events are flushed."""
 
-from typing import ClassVar
+from collections.abc import Sequence
 from uuid import UUID
 
+from metering.stores.base import EventRecord, InsertOutcome
 from metering.stores.clickhouse.aggregation import ClickHouseUsageAggregation
 from metering.stores.clickhouse.flusher import events_flush
+from metering.stores.clickhouse.inbox import RedisEventInbox
 from metering.stores.clickhouse.reads import ClickHouseEventReads
 from metering.stores.clickhouse.schema import schema_migrate
 from metering.stores.clickhouse.transport import DriverTransport, Transport
-from metering.stores.sql.events import SqlEventWrites
 
 
-class ClickHouseEventStore(ClickHouseEventReads, SqlEventWrites, ClickHouseUsageAggregation):
-    queues_for_forwarding: ClassVar[bool] = True
-
-    def __init__(self, transport: Transport):
+class ClickHouseEventStore(ClickHouseEventReads, ClickHouseUsageAggregation):
+    def __init__(self, transport: Transport, inbox: RedisEventInbox | None = None):
+        """inbox: by default the configured Redis, in the ClickHouse database's namespace."""
         self.transport = transport
+        self.inbox = inbox or RedisEventInbox.configured(database=transport.database)
+
+    def insert(self, events: Sequence[EventRecord]) -> InsertOutcome:
+        duplicates = self.inbox.append(events)
+        return InsertOutcome(stored=0 if duplicates else len(events), duplicates=duplicates)
 
     @classmethod
     def from_url(cls, url: str) -> "ClickHouseEventStore":
@@ -24,7 +30,12 @@ class ClickHouseEventStore(ClickHouseEventReads, SqlEventWrites, ClickHouseUsage
         return cls(DriverTransport.from_url(url))
 
     def flush(self, *, organization_id: UUID | None = None, wait_for_locked: bool = False) -> int:
-        return events_flush(transport=self.transport, organization_id=organization_id, wait_for_locked=wait_for_locked)
+        return events_flush(
+            transport=self.transport,
+            inbox=self.inbox,
+            organization_id=organization_id,
+            wait_for_locked=wait_for_locked,
+        )
 
     def migrate(self) -> list[str]:
         return schema_migrate(transport=self.transport)

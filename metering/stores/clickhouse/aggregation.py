@@ -23,7 +23,6 @@ from uuid import UUID
 from metering.stores.base import UsageQuery, UsageResult
 from metering.stores.clickhouse.concurrency import started
 from metering.stores.clickhouse.ddl import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR
-from metering.stores.clickhouse.flusher import events_flush, from_microseconds, microseconds
 from metering.stores.clickhouse.queries import (
     DAILY_PREFIX,
     HOURLY_PREFIX,
@@ -36,6 +35,7 @@ from metering.stores.clickhouse.queries import (
     UNIQUE_WITH_REMOVES,
     rollup_query,
 )
+from metering.stores.clickhouse.timestamps import from_microseconds, microseconds
 from metering.stores.clickhouse.transport import Transport
 from metering.usage import (
     ACCUMULATORS,
@@ -87,7 +87,7 @@ class ClickHouseUsageAggregation:
         return event_values_from(query, self._raw_events(query, range(len(query.windows))))
 
     def _flush_pending(self, organization_id: UUID) -> None:
-        events_flush(transport=self.transport, organization_id=organization_id, wait_for_locked=True)
+        self.flush(organization_id=organization_id, wait_for_locked=True)
 
     def _rollup_measures(self, query: UsageQuery) -> Measures:
         """Measures from the rollups; windows they cannot answer exactly are measured from raw events."""

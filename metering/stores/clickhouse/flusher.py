@@ -1,15 +1,14 @@
-"""Forwards queued events (PendingEvent) to ClickHouse, in batches, without ever inserting a key twice.
+"""Forwards the inbox's events to ClickHouse, in batches, without ever inserting a key twice.
 
-A batch of the queue is locked in the SQL database, the keys ClickHouse already holds are read in one query, only
-the others are inserted, then the batch leaves the queue, all inside one SQL transaction. A crash (or a lost
-connection) after the ClickHouse insert but before the commit leaves the rows queued; the next flush finds their
-keys in ClickHouse and skips them, so neither `events` nor the rollups its materialized views keep ever count an
-event twice.
+An organization's entries are read from the Redis inbox under its flush lock, the keys ClickHouse already holds are
+read in one query, only the others are inserted, then the entries are deleted. A crash (or a lost connection) after
+the ClickHouse insert but before the deletion leaves the entries; the next flush finds their keys in ClickHouse and
+skips them, so neither `events` nor the rollups its materialized views keep ever count an event twice. The
+PostgreSQL queue of earlier releases is drained the same way, inside one SQL transaction per batch.
 """
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -18,16 +17,15 @@ import structlog
 from django.db import connection, transaction
 
 from metering.models import Event, PendingEvent
-from metering.stores.base import PropertyValue
+from metering.stores.base import EventRecord, PropertyValue
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
+from metering.stores.clickhouse.inbox import QueuedEvent, RedisEventInbox, queued_record
 from metering.stores.clickhouse.transport import StringTuple, Transport, ValuesTable
 from metering.usage import is_remove, parse_number, property_string
 
 logger = structlog.get_logger(__name__)
 
 FLUSH_BATCH_SIZE = 20_000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MICROSECOND = timedelta(microseconds=1)
 
 EVENT_COLUMNS = (
     "organization_id",
@@ -47,22 +45,21 @@ EVENT_COLUMNS = (
     "diagnostics",
 )
 
-# Candidates by transaction_id (a plain IN set); the exact (organization, subscription, transaction) match is made in
-# Python. The organization, code and time bounds only narrow the scan to the batch's primary key ranges.
+# Candidates by transaction_id (sent as an external table); the exact (organization, subscription, transaction) match
+# is made in Python. The organizations, codes and subscriptions narrow the scan to the primary key ranges the batch's
+# keys can be in. Not its time range: a transaction_id repeated past the inbox's deduplication window may carry another
+# timestamp, and raw-event queries (deduplicated by subscription and transaction_id) would count it once where the
+# rollups would count it twice.
 KNOWN_TRANSACTIONS = f"""
 SELECT DISTINCT organization_id, external_subscription_id, transaction_id
 FROM {EVENTS_TABLE}
 WHERE organization_id IN %(organization_ids)s
   AND code IN %(codes)s
-  AND timestamp_us >= %(earliest)s AND timestamp_us <= %(latest)s
+  AND external_subscription_id IN %(subscriptions)s
   AND transaction_id IN %(transaction_ids)s
 """
 
 Key = tuple[str, str, str]
-# An event as the flusher reads it from the inbox: (organization_id, code, external_subscription_id, timestamp_us,
-# transaction_id, ingested_at_us, event_id, properties as JSON text, precise_total_amount_cents as plain text or
-# None, diagnostics).
-QueuedEvent = tuple[str, str, str, int, str, int, str, str, str | None, str]
 
 # On PostgreSQL one statement takes the batch out of the queue and reads its events, already in the shapes
 # ClickHouse takes (text UUIDs, epoch microseconds, the stored JSON text): no model instances, no 5,000-id IN lists
@@ -88,29 +85,58 @@ FROM metering_event AS event JOIN taken ON event.id = taken.event_id
 """
 
 
-def microseconds(moment: datetime) -> int:
-    return (moment - EPOCH) // ONE_MICROSECOND
-
-
-def from_microseconds(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
-
-
 def events_flush(
     *,
     transport: Transport,
+    inbox: RedisEventInbox,
     organization_id: UUID | None = None,
     wait_for_locked: bool = False,
     batch_size: int = FLUSH_BATCH_SIZE,
 ) -> int:
-    """Forwards unflushed events (of one organization, or all) and returns how many rows were settled.
+    """Forwards waiting events (of one organization, or all) and returns how many were settled.
 
-    wait_for_locked=False (the periodic task) skips rows another flusher holds; True (before an aggregation) waits
-    for them, so that every event acknowledged before the call is in ClickHouse when it returns. Raises
-    UsageStoreUnavailable, leaving the rows unflushed, when ClickHouse cannot be reached.
+    wait_for_locked=False (the periodic task) skips organizations another flusher holds; True (before a usage read)
+    waits for it, so that every event acknowledged before the call is in ClickHouse when it returns. Raises
+    UsageStoreUnavailable, leaving the events waiting, when ClickHouse cannot be reached.
     """
+    settled = _legacy_queue_flush(
+        transport=transport, organization_id=organization_id, wait_for_locked=wait_for_locked, batch_size=batch_size
+    )
+    organizations = [str(organization_id)] if organization_id is not None else inbox.organizations_pending()
+    for organization in organizations:
+        settled += _organization_flush(transport, inbox, organization, wait=wait_for_locked, batch_size=batch_size)
+    return settled
+
+
+def _organization_flush(
+    transport: Transport, inbox: RedisEventInbox, organization_id: str, *, wait: bool, batch_size: int
+) -> int:
+    """Forwards the organization's entries up to the last one present when the flush began (under continuous
+    ingestion a usage read must not chase the stream's tail)."""
+    if not inbox.has_pending(organization_id):
+        return 0  # one read, where the lock costs two writes: the common case before usage reads
+    settled = 0
+    with inbox.flush_lock(organization_id, wait=wait) as lock:
+        if lock is None:
+            return 0
+        until = inbox.last_entry_id(organization_id)
+        while until is not None and (entries := inbox.read(organization_id, max_events=batch_size, until=until)):
+            batch = [event for entry in entries for event in entry.events]
+            inserted = _forward(transport, batch)
+            inbox.settle(organization_id, entries)
+            lock.extend()
+            settled += len(batch)
+            logger.info("events_flushed", settled=len(batch), inserted=inserted, database=transport.database)
+    return settled
+
+
+def _legacy_queue_flush(
+    *, transport: Transport, organization_id: UUID | None, wait_for_locked: bool, batch_size: int
+) -> int:
+    """Forwards the PostgreSQL queue (PendingEvent) that releases before the Redis inbox filled: nothing writes it
+    any more, so after an upgrade's first flush this is one empty read."""
     if not _anything_pending(organization_id):
-        return 0  # a plain read, where taking a batch costs a transaction: the common case before usage reads
+        return 0
     take_batch = _take_batch_postgresql if connection.vendor == "postgresql" else _take_batch
     settled = 0
     while True:
@@ -121,7 +147,7 @@ def events_flush(
                 return settled
             inserted = _forward(transport, batch)
         settled += len(batch)
-        logger.info("events_flushed", settled=len(batch), inserted=inserted, database=transport.database)
+        logger.info("legacy_queue_flushed", settled=len(batch), inserted=inserted, database=transport.database)
 
 
 def _anything_pending(organization_id: UUID | None) -> bool:
@@ -164,26 +190,34 @@ def _take_batch_postgresql(
 
 
 def queued_event(event: Event) -> QueuedEvent:
-    """An Event model in the shape the flusher reads from PostgreSQL."""
-    amount = event.precise_total_amount_cents
-    return (
-        str(event.organization_id),
-        event.code,
-        event.external_subscription_id,
-        microseconds(event.timestamp),
-        event.transaction_id,
-        microseconds(event.ingested_at),
-        str(event.id),
-        json.dumps(event.properties or {}, ensure_ascii=False),
-        f"{amount:f}" if amount is not None else None,
-        event.diagnostics,
+    """An Event model in the shape the flusher reads from the inbox (and from the legacy PostgreSQL queue)."""
+    return queued_record(
+        EventRecord(
+            organization_id=event.organization_id,
+            transaction_id=event.transaction_id,
+            external_subscription_id=event.external_subscription_id,
+            code=event.code,
+            timestamp=event.timestamp,
+            properties=event.properties or {},
+            precise_total_amount_cents=event.precise_total_amount_cents,
+            ingested_at=event.ingested_at,
+            diagnostics=tuple(event.diagnostics.split(",")) if event.diagnostics else (),
+            lago_id=event.id,
+        )
     )
 
 
 def _forward(transport: Transport, batch: Sequence[QueuedEvent]) -> int:
-    known = _known_keys(transport, batch)
+    """Inserts the batch's events but those whose key ClickHouse has (a crashed flush's, or a repeat acknowledged
+    past the deduplication window) or an earlier event of the batch has."""
+    skipped = _known_keys(transport, batch)
     values = PropertyValues()
-    rows = [forwarded_row(queued, values) for queued in batch if _key(queued) not in known]
+    rows = []
+    for queued in batch:
+        key = _key(queued)
+        if key not in skipped:
+            skipped.add(key)
+            rows.append(forwarded_row(queued, values))
     if rows:
         transport.insert(EVENTS_TABLE, EVENT_COLUMNS, rows)
     return len(rows)
@@ -194,14 +228,12 @@ def _key(queued: QueuedEvent) -> Key:
 
 
 def _known_keys(transport: Transport, batch: Sequence[QueuedEvent]) -> set[Key]:
-    timestamps = [queued[3] for queued in batch]
     rows = transport.execute(
         KNOWN_TRANSACTIONS,
         {
             "organization_ids": StringTuple({queued[0] for queued in batch}),
             "codes": StringTuple({queued[1] for queued in batch}),
-            "earliest": min(timestamps),
-            "latest": max(timestamps),
+            "subscriptions": ValuesTable({queued[2] for queued in batch}),
             "transaction_ids": ValuesTable({queued[4] for queued in batch}),
         },
     )

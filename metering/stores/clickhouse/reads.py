@@ -17,7 +17,7 @@ from uuid import UUID
 
 from metering.stores.base import EventListFilters, StoredEvent
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import from_microseconds, microseconds
+from metering.stores.clickhouse.timestamps import from_microseconds, microseconds
 from metering.stores.clickhouse.transport import Transport
 
 STORED_COLUMNS = """

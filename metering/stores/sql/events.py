@@ -1,4 +1,4 @@
-"""Event writes and reads over the Event table: the SQL store's, and the ClickHouse store's durable inbox.
+"""Event writes and reads over the Event table: the SQL store's.
 
 Idempotency is the unique key's job: a batch is inserted in one transaction, and if the key refuses it (a
 transaction_id already stored, also by a concurrent request) the transaction rolls back and a read names the
@@ -8,7 +8,6 @@ events already known. A prior read alone could not stop two concurrent requests 
 import json
 from collections.abc import Sequence
 from contextlib import nullcontext
-from typing import ClassVar
 from uuid import UUID
 
 import orjson
@@ -34,9 +33,6 @@ def carrying_diagnostic(code: str) -> Q:
 
 
 class SqlEventWrites:
-    # The ClickHouse store sets it: every stored event is also queued (PendingEvent) for its flusher to forward.
-    queues_for_forwarding: ClassVar[bool] = False
-
     def insert(self, events: Sequence[EventRecord]) -> InsertOutcome:
         if not events:
             return InsertOutcome(stored=0)
@@ -58,17 +54,9 @@ class SqlEventWrites:
 
     def _insert_rows(self, events: Sequence[EventRecord]) -> None:
         if connection.vendor == "postgresql":
-            _insert_rows_postgresql(events, queue=self.queues_for_forwarding)
+            _insert_rows_postgresql(events)
             return
-        with transaction.atomic():
-            Event.objects.bulk_create([event_row(event) for event in events])
-            if self.queues_for_forwarding:
-                PendingEvent.objects.bulk_create(
-                    PendingEvent(
-                        event_id=event.lago_id, organization_id=event.organization_id, ingested_at=event.ingested_at
-                    )
-                    for event in events
-                )
+        Event.objects.bulk_create([event_row(event) for event in events])
 
     def get(
         self, *, organization_id: UUID, transaction_id: str, external_subscription_id: str | None = None
@@ -90,7 +78,7 @@ class SqlEventWrites:
 
 
 def event_row(event: EventRecord) -> Event:
-    """The Event table row of a record (no queue entry: that is the ClickHouse store's)."""
+    """The Event table row of a record."""
     return Event(
         id=event.lago_id,
         organization_id=event.organization_id,
@@ -181,15 +169,9 @@ SELECT * FROM unnest(
     %b::numeric[], %b::timestamptz[], %b::varchar[]
 )
 """
-# The same, queuing the events for the ClickHouse flusher in the same statement.
-_UNNEST_INSERT_AND_QUEUE = f"""
-WITH stored AS ({_UNNEST_INSERT} RETURNING id, organization_id, ingested_at)
-INSERT INTO metering_pendingevent (event_id, organization_id, ingested_at)
-SELECT id, organization_id, ingested_at FROM stored
-"""
 
 
-def _insert_rows_postgresql(events: Sequence[EventRecord], *, queue: bool) -> None:
+def _insert_rows_postgresql(events: Sequence[EventRecord]) -> None:
     columns = (
         [event.lago_id for event in events],
         [event.organization_id for event in events],
@@ -207,7 +189,7 @@ def _insert_rows_postgresql(events: Sequence[EventRecord], *, queue: bool) -> No
     # psycopg cursor on the same connection (and transaction) sends them bound and in binary (%b): several times
     # cheaper.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_UNNEST_INSERT_AND_QUEUE if queue else _UNNEST_INSERT, columns)
+        cursor.execute(_UNNEST_INSERT, columns)
 
 
 def _pending(event: EventRecord) -> PendingEvent:

@@ -36,3 +36,11 @@ def window(start: datetime, end: datetime, *, subscription: str = "sub_a", recur
     return SubscriptionWindow(
         external_subscription_id=subscription, from_datetime=start, to_datetime=end, recurring_from=recurring_from
     )
+
+
+def store_in_both(store, records) -> None:
+    """Stores the records in the ClickHouse store and in the SQL store, whose answers the tests compare with."""
+    from metering.stores.sql import SqlEventStore
+
+    assert store.insert(records).accepted
+    assert SqlEventStore().insert(records).accepted

@@ -1,6 +1,7 @@
 """ClickHouse engines for tests, one per test process: a fresh database on the 18.16 server named by
 TEST_CLICKHOUSE_URL (scripts/test_servers.py sets it) and an in-process chdb engine. Both are migrated once and
-dropped at the end of the session; tests isolate their data by using fresh organizations."""
+dropped at the end of the session; tests isolate their data by using fresh organizations, and each gets the
+database's Redis inbox empty (an earlier test's waiting events would otherwise be flushed by its flushes)."""
 
 import os
 import secrets
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from metering.stores.clickhouse.inbox import RedisEventInbox
 from metering.stores.clickhouse.schema import schema_migrate
 from metering.stores.clickhouse.transport import ChdbTransport, DriverTransport
 
@@ -36,7 +38,7 @@ def server_transport(config: pytest.Config) -> DriverTransport:
         schema_migrate(transport=transport)
         config.add_cleanup(transport.drop_database)
         _engines["server"] = transport
-    return _engines["server"]
+    return _emptied_inbox(_engines["server"])
 
 
 def chdb_transport(config: pytest.Config) -> ChdbTransport:
@@ -55,4 +57,9 @@ def chdb_transport(config: pytest.Config) -> ChdbTransport:
 
         config.add_cleanup(close)
         _engines["chdb"] = transport
-    return _engines["chdb"]
+    return _emptied_inbox(_engines["chdb"])
+
+
+def _emptied_inbox(transport):
+    RedisEventInbox.configured(database=transport.database).clear()
+    return transport

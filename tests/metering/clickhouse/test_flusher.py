@@ -1,12 +1,11 @@
-"""The flusher forwards each inbox row exactly once: a crash between the ClickHouse insert and marking the rows
-flushed, or ClickHouse being unreachable, never loses or doubles an event, in `events` or in the rollups."""
+"""The flusher forwards each inbox event exactly once: a crash between the ClickHouse insert and settling the
+entries, or ClickHouse being unreachable, never loses or doubles an event, in `events` or in the rollups."""
 
 from unittest import mock
 
 import pytest
 
 from metering import tasks
-from metering.models import PendingEvent
 from metering.stores.base import Aggregation, UsageQuery, UsageStoreUnavailable
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE, HOURLY_EVENTS_TABLE, HOURLY_NUMBERS_TABLE
@@ -48,13 +47,13 @@ def count_query(organization) -> UsageQuery:
     )
 
 
-def test_inbox_rows_wait_unflushed_until_the_flusher_forwards_them(store, transport, organization):
+def test_inbox_events_wait_unflushed_until_the_flusher_forwards_them(store, transport, organization):
     store_events(store, organization)
 
-    assert PendingEvent.objects.filter(organization_id=organization.id).count() == EVENTS
+    assert store.inbox.backlog(organization.id) == EVENTS
     assert stored_counts(transport, organization) == (0, 0, 0)
     assert store.flush() == EVENTS
-    assert not PendingEvent.objects.filter(organization_id=organization.id).exists()
+    assert store.inbox.backlog(organization.id) == 0
     assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
     assert store.flush() == 0
 
@@ -66,7 +65,7 @@ def test_a_crash_after_the_insert_never_duplicates_events_or_rollups(store, tran
     with pytest.raises(RuntimeError, match="died"):
         crashing.flush()
 
-    assert PendingEvent.objects.filter(organization_id=organization.id).count() == EVENTS
+    assert store.inbox.backlog(organization.id) == EVENTS
     assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
     store_events(store, organization, count=5, prefix="later")
     assert store.flush() == EVENTS + 5
@@ -78,7 +77,7 @@ def test_a_crash_after_the_insert_never_duplicates_events_or_rollups(store, tran
 def test_small_batches_forward_everything(store, transport, organization):
     store_events(store, organization)
 
-    assert events_flush(transport=transport, batch_size=7) == EVENTS
+    assert events_flush(transport=transport, inbox=store.inbox, batch_size=7) == EVENTS
     assert store.flush() == 0
     assert stored_counts(transport, organization) == (EVENTS, EVENTS, EVENTS)
 
@@ -88,7 +87,7 @@ def test_flushing_one_organization_leaves_the_others_pending(store, transport, o
     store_events(store, other_organization)
 
     assert store.flush(organization_id=organization.id) == EVENTS
-    assert PendingEvent.objects.filter(organization_id=other_organization.id).count() == EVENTS
+    assert store.inbox.backlog(other_organization.id) == EVENTS
 
 
 def unreachable_store() -> ClickHouseEventStore:
@@ -96,7 +95,7 @@ def unreachable_store() -> ClickHouseEventStore:
     return ClickHouseEventStore(DriverTransport(host="127.0.0.1", port=1, user="default", password="", database="x"))
 
 
-def test_an_unreachable_clickhouse_leaves_rows_unflushed_and_usage_unavailable(organization):
+def test_an_unreachable_clickhouse_leaves_events_waiting_and_usage_unavailable(organization):
     store = unreachable_store()
     store_events(store, organization)  # ingestion only writes the inbox
 
@@ -104,7 +103,7 @@ def test_an_unreachable_clickhouse_leaves_rows_unflushed_and_usage_unavailable(o
         store.flush()
     with pytest.raises(UsageStoreUnavailable):
         store.aggregate(count_query(organization))
-    assert PendingEvent.objects.filter(organization_id=organization.id).count() == EVENTS
+    assert store.inbox.backlog(organization.id) == EVENTS
 
 
 def test_the_flush_task_forwards_pending_events(store, transport, organization):
@@ -121,7 +120,7 @@ def test_the_flush_task_postpones_while_clickhouse_is_down(organization):
 
     with mock.patch.object(tasks, "get_event_store", return_value=store):
         assert tasks.flush_events() == 0
-    assert PendingEvent.objects.filter(organization_id=organization.id).count() == EVENTS
+    assert store.inbox.backlog(organization.id) == EVENTS
 
 
 def test_the_flush_task_has_nothing_to_do_with_the_sql_store(settings):

@@ -1,5 +1,5 @@
-"""The rows the flusher forwards are those built from the Event models, whichever way the database hands the batch
-over (PostgreSQL: one statement returning text columns and epoch microseconds; SQLite: the ORM)."""
+"""The rows the flusher forwards from the Redis inbox are those built from the same events stored in the SQL table
+and read back (PostgreSQL: text columns and epoch microseconds; SQLite: the ORM), as the legacy queue forwards them."""
 
 import dataclasses
 import json
@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from metering.models import Event
 from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
-from tests.metering.clickhouse.builders import at, record
+from tests.metering.clickhouse.builders import at, record, store_in_both
 from tests.metering.clickhouse.conftest import CountingTransport
 
 PROPERTIES_COLUMN = EVENT_COLUMNS.index("properties")
+AMOUNT_COLUMN = EVENT_COLUMNS.index("precise_total_amount_cents")
 
 
 class RecordingTransport(CountingTransport):
@@ -25,8 +26,19 @@ class RecordingTransport(CountingTransport):
 
 
 def comparable(row: tuple) -> tuple:
-    """The row with its JSON text read back: the stored text and a re-serialization spell the same values."""
-    return (*row[:PROPERTIES_COLUMN], json.loads(row[PROPERTIES_COLUMN]), *row[PROPERTIES_COLUMN + 1 :])
+    """The row with its JSON text read back and its property arrays as sorted (key, value) pairs: the stored text and
+    a re-serialization spell the same values, maybe with keys in another order (PostgreSQL's jsonb sorts them)."""
+    keys, strings, numeric_keys, numbers = row[PROPERTIES_COLUMN + 1 : PROPERTIES_COLUMN + 5]
+    amount = row[AMOUNT_COLUMN]
+    return (
+        *row[:PROPERTIES_COLUMN],
+        json.loads(row[PROPERTIES_COLUMN]),
+        sorted(zip(keys, strings, strict=True)),
+        sorted(zip(numeric_keys, numbers, strict=True)),
+        row[PROPERTIES_COLUMN + 5],
+        None if amount is None else Decimal(amount),  # the SQL table pads it to 15 decimals
+        *row[AMOUNT_COLUMN + 1 :],
+    )
 
 
 def test_forwarded_rows_are_the_rows_of_the_stored_events(store, transport, organization):
@@ -45,7 +57,7 @@ def test_forwarded_rows_are_the_rows_of_the_stored_events(store, transport, orga
         record(organization.id, "tx-equal-2", at(hours=5), {"a": 1, "b": 1.0, "c": "1", "d": True}),
         record(organization.id, "tx-equal-3", at(hours=5), {"a": 1.0, "b": True, "c": 1, "d": 1.5}),
     ]
-    assert store.insert(events).accepted
+    store_in_both(store, events)
     expected = sorted(comparable(clickhouse_row(event)) for event in Event.objects.filter(organization=organization))
     recording = RecordingTransport(transport)
 

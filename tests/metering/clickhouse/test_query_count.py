@@ -5,7 +5,7 @@ import pytest
 from metering.stores.base import Aggregation, UsageQuery
 from metering.stores.clickhouse.flusher import KNOWN_TRANSACTIONS
 from metering.stores.sql import SqlEventStore
-from tests.metering.clickhouse.builders import CODE, at, record, window
+from tests.metering.clickhouse.builders import CODE, at, record, store_in_both, window
 from tests.metering.clickhouse.conftest import CountingTransport
 
 SUBSCRIPTIONS = 60
@@ -26,7 +26,7 @@ def test_many_windows_take_one_query(store, transport, organization, aggregation
         record(organization.id, f"tx-{index}", at(hours=index % 7 + 0.5), {"value": index}, subscription=f"sub_{index}")
         for index in range(SUBSCRIPTIONS)
     ]
-    store.insert(events)
+    store_in_both(store, events)
     windows = [
         window(at(hours=index % 3), at(hours=6 + index % 2), subscription=f"sub_{index}", recurring_from=at(hours=-1))
         for index in range(SUBSCRIPTIONS)

@@ -19,7 +19,7 @@ from metering.stores.clickhouse.queries import (
     rollup_query,
 )
 from metering.stores.sql import SqlEventStore
-from tests.metering.clickhouse.builders import CODE, at, record, window
+from tests.metering.clickhouse.builders import CODE, at, record, store_in_both, window
 from tests.metering.clickhouse.conftest import CountingTransport
 
 VALUES = ["3", 7, "-2.5", 0.1, "x", 12, "4.000000000001", None]
@@ -64,7 +64,7 @@ def stored(store, organization):
             zip(moments, itertools.cycle(VALUES), itertools.cycle(["sub_a", "sub_a", "sub_b"]), strict=False)
         )
     ]
-    assert store.insert(records).accepted
+    store_in_both(store, records)
     return records
 
 
@@ -153,7 +153,7 @@ def test_unique_count_with_removes_reads_each_values_last_operation_from_raw_eve
         record(organization.id, "remove-a", at(hours=2.5), {"user": "a", "operation_type": "remove"}),
         record(organization.id, "add-c", at(hours=3), {"user": "c"}, subscription="sub_b"),
     ]
-    assert store.insert(events).accepted
+    store_in_both(store, events)
     store.flush()
     counting = CountingTransport(transport)
     store.transport = counting
@@ -179,7 +179,7 @@ def test_a_sum_past_decimal_38_12_is_recomputed_exactly(store, transport, organi
     big = "90000000000000000000000000"  # 9 x 10^25: two of them overflow Decimal(38, 12)
     events = [record(organization.id, f"tx-{index}", at(hours=1 + index), {"value": big}) for index in range(2)]
     events.append(record(organization.id, "tx-small", at(hours=1.5), {"value": "0.000000000001"}))
-    assert store.insert(events).accepted
+    store_in_both(store, events)
     query = UsageQuery(
         organization_id=organization.id,
         code=CODE,
@@ -209,7 +209,7 @@ def test_unique_counts_over_months_read_the_day_bitmasks_exactly(store, organiza
         for day in range(0, 150, 3)
         for hour in (0, 13)
     ]
-    assert store.insert(records).accepted
+    store_in_both(store, records)
     windows = [window(*bounds), window(*bounds, subscription="sub_b")]
     query = UsageQuery(
         organization_id=organization.id, code=CODE, aggregation=Aggregation("unique_count_agg", "user"), windows=windows

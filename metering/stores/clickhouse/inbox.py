@@ -1,0 +1,309 @@
+"""The ClickHouse store's inbox: acknowledged events wait in Redis, durably, until the flusher forwards them.
+
+Ingestion is one Lua script per batch: it refuses the batch if any (organization, subscription, transaction_id) was
+seen within the deduplication window (SET NX keys that expire), else appends the batch to the organization's stream
+as one entry. Redis must persist every write before answering (appendonly yes, appendfsync always), or an
+acknowledged event could be lost with the server: the inbox refuses to work otherwise.
+
+Past the window a repeated transaction_id is acknowledged again but never counted twice: the flusher drops keys
+ClickHouse already holds, and every query deduplicates.
+
+The flusher takes an organization's stream under a lock (one flusher per organization at a time), inserts the
+entries' events into ClickHouse, then deletes the entries. A flusher that dies between the two leaves the entries
+for the next one, which skips the keys ClickHouse already has.
+"""
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import orjson
+import redis
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from billing.errors import ServiceUnavailable
+from metering.stores.base import EventRecord
+from metering.stores.clickhouse.timestamps import microseconds
+
+# An organization's flush lock outlives any healthy batch (ClickHouse answers an insert in seconds); each batch
+# extends it, and a dead flusher's lock frees itself.
+LOCK_MILLISECONDS = 600_000
+LOCK_POLL_SECONDS = 0.01
+
+# An event as the inbox holds it and the flusher reads it: (organization_id, code, external_subscription_id,
+# timestamp_us, transaction_id, ingested_at_us, event_id, properties as JSON text, precise_total_amount_cents as plain
+# text or None, diagnostics).
+QueuedEvent = tuple[str, str, str, int, str, int, str, str, str | None, str]
+
+# KEYS: backlog hash, appended hash, organizations set, one stream per group, then one deduplication key per event.
+# ARGV: ttl seconds, number of groups, then (organization_id, event count, payload) per group.
+_APPEND = """
+local ttl, groups = ARGV[1], tonumber(ARGV[2])
+local first_key = 4 + groups
+local taken, duplicates = {}, {}
+for index = first_key, #KEYS do
+  if redis.call('SET', KEYS[index], '1', 'NX', 'EX', ttl) then
+    taken[#taken + 1] = KEYS[index]
+  else
+    duplicates[#duplicates + 1] = index - first_key
+  end
+end
+if #duplicates > 0 then
+  if #taken > 0 then redis.call('DEL', unpack(taken)) end
+  return duplicates
+end
+for group = 1, groups do
+  local organization, count, payload = ARGV[3 * group], ARGV[3 * group + 1], ARGV[3 * group + 2]
+  redis.call('XADD', KEYS[3 + group], '*', 'events', payload)
+  redis.call('HINCRBY', KEYS[1], organization, count)
+  redis.call('HINCRBY', KEYS[2], organization, count)
+  redis.call('SADD', KEYS[3], organization)
+end
+return duplicates
+"""
+
+# KEYS: backlog hash, organizations set, the stream. ARGV: organization_id, settled event count, entry ids.
+_SETTLE = """
+redis.call('XDEL', KEYS[3], unpack(ARGV, 3))
+local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
+if redis.call('XLEN', KEYS[3]) == 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return left
+"""
+
+# KEYS: the lock. ARGV: the holder's token, then the new time to live (extend) or nothing (release).
+_EXTEND_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def inbox_namespace(database: str) -> str:
+    """The inbox of a ClickHouse database: stores of several databases (parallel tests) never forward each other's
+    events."""
+    return f"events-inbox:{database}"
+
+
+class EventInboxUnavailable(ServiceUnavailable):
+    """Redis, where acknowledged events wait for ClickHouse, cannot be reached: nothing was acknowledged."""
+
+    code = "event_inbox_unavailable"
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    entry_id: str
+    events: list[QueuedEvent]
+
+
+def queued_record(record: EventRecord) -> QueuedEvent:
+    amount = record.precise_total_amount_cents
+    return (
+        str(record.organization_id),
+        record.code,
+        record.external_subscription_id,
+        microseconds(record.timestamp),
+        record.transaction_id,
+        microseconds(record.ingested_at),
+        str(record.lago_id),
+        _json_text(record.properties),
+        f"{amount:f}" if amount is not None else None,
+        ",".join(sorted(record.diagnostics)),
+    )
+
+
+def _json_text(properties: dict) -> str:
+    try:
+        return orjson.dumps(properties).decode()
+    except TypeError:  # integers beyond 64 bits, which orjson refuses and the json module writes exactly
+        return json.dumps(properties)
+
+
+class RedisEventInbox:
+    def __init__(self, client: redis.Redis, *, namespace: str, deduplication_seconds: int):
+        self.client = client
+        self.namespace = namespace
+        self.deduplication_seconds = deduplication_seconds
+        self._append = client.register_script(_APPEND)
+        self._settle = client.register_script(_SETTLE)
+        self._extend_lock = client.register_script(_EXTEND_LOCK)
+        self._release_lock = client.register_script(_RELEASE_LOCK)
+        self._durable_checked = False
+
+    @classmethod
+    def configured(cls, *, database: str) -> "RedisEventInbox":
+        url = settings.EVENTS_INBOX_REDIS_URL
+        if not url:
+            raise ImproperlyConfigured("the ClickHouse event store keeps its inbox in Redis: set REDIS_URL")
+        return cls(
+            redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5),
+            namespace=inbox_namespace(database),
+            deduplication_seconds=settings.EVENTS_DEDUPLICATION_WINDOW_SECONDS,
+        )
+
+    def append(self, events: Sequence[EventRecord]) -> tuple[int, ...]:
+        """Appends all events, or none and returns the indexes of those seen within the deduplication window
+        (also earlier in the same batch). Atomic under concurrent calls: one script decides."""
+        if not events:
+            return ()
+        groups: dict[str, list[QueuedEvent]] = {}
+        for event in events:
+            queued = queued_record(event)
+            groups.setdefault(queued[0], []).append(queued)
+        arguments: list = [self.deduplication_seconds, len(groups)]
+        for organization_id, queued_events in groups.items():
+            arguments += [organization_id, len(queued_events), orjson.dumps(queued_events)]
+        keys = [
+            self._backlog_key,
+            self._appended_key,
+            self._organizations_key,
+            *(self._stream_key(organization_id) for organization_id in groups),
+            *(self._deduplication_key(event) for event in events),
+        ]
+        with self._unavailable_on_errors():
+            self._require_durable()
+            duplicates = self._append(keys=keys, args=arguments)
+        return tuple(sorted(int(index) for index in duplicates))
+
+    def backlog(self, organization_id: UUID | None = None) -> int:
+        """Events waiting for the flusher (of one organization, or all)."""
+        with self._unavailable_on_errors():
+            if organization_id is not None:
+                return int(self.client.hget(self._backlog_key, str(organization_id)) or 0)
+            return sum(int(count) for count in self.client.hvals(self._backlog_key))
+
+    def appended(self, organization_id: UUID) -> int:
+        """Events ever acknowledged for the organization (an operator's and the benchmark's counter)."""
+        with self._unavailable_on_errors():
+            return int(self.client.hget(self._appended_key, str(organization_id)) or 0)
+
+    def organizations_pending(self) -> list[str]:
+        with self._unavailable_on_errors():
+            return sorted(member.decode() for member in self.client.smembers(self._organizations_key))
+
+    def has_pending(self, organization_id: str) -> bool:
+        with self._unavailable_on_errors():
+            return bool(self.client.xlen(self._stream_key(organization_id)))
+
+    def last_entry_id(self, organization_id: str) -> str | None:
+        with self._unavailable_on_errors():
+            last = self.client.xrevrange(self._stream_key(organization_id), count=1)
+        return last[0][0].decode() if last else None
+
+    def read(self, organization_id: str, *, max_events: int, until: str = "+") -> list[InboxEntry]:
+        """The oldest entries of the organization's stream up to the entry id `until`, about max_events events (at
+        least one entry)."""
+        entries: list[InboxEntry] = []
+        total, after = 0, "-"
+        with self._unavailable_on_errors():
+            while total < max_events:
+                page = self.client.xrange(self._stream_key(organization_id), min=after, max=until, count=100)
+                for entry_id, fields in page:
+                    events = [tuple(event) for event in orjson.loads(fields[b"events"])]
+                    entries.append(InboxEntry(entry_id=entry_id.decode(), events=events))
+                    total += len(events)
+                    if total >= max_events:
+                        break
+                if len(page) < 100:
+                    break
+                after = "(" + entries[-1].entry_id
+        return entries
+
+    def settle(self, organization_id: str, entries: Sequence[InboxEntry]) -> None:
+        """Deletes entries whose events are in ClickHouse."""
+        if not entries:
+            return
+        count = sum(len(entry.events) for entry in entries)
+        keys = [self._backlog_key, self._organizations_key, self._stream_key(organization_id)]
+        with self._unavailable_on_errors():
+            self._settle(keys=keys, args=[organization_id, count, *(entry.entry_id for entry in entries)])
+
+    @contextlib.contextmanager
+    def flush_lock(self, organization_id: str, *, wait: bool) -> Iterator["FlushLock | None"]:
+        """The organization's flush lock, or None when another flusher holds it and wait is False. Waiting gives up
+        (EventInboxUnavailable) once a holder could have died: its lock would have expired by then."""
+        key, token = f"{self.namespace}:lock:{organization_id}", secrets.token_hex(16)
+        deadline = time.monotonic() + LOCK_MILLISECONDS / 1000
+        with self._unavailable_on_errors():
+            while not self.client.set(key, token, nx=True, px=LOCK_MILLISECONDS):
+                if not wait:
+                    yield None
+                    return
+                if time.monotonic() > deadline:
+                    raise EventInboxUnavailable(f"the flush of organization {organization_id} did not finish")
+                time.sleep(LOCK_POLL_SECONDS)
+        try:
+            yield FlushLock(self, key, token)
+        finally:
+            with contextlib.suppress(redis.RedisError):
+                self._release_lock(keys=[key], args=[token])
+
+    def clear(self) -> None:
+        """Deletes everything of this namespace (tests, and a store's database being dropped)."""
+        with self._unavailable_on_errors():
+            keys = list(self.client.scan_iter(match=f"{self.namespace}:*", count=1000))
+            if keys:
+                self.client.delete(*keys)
+
+    @property
+    def _backlog_key(self) -> str:
+        return f"{self.namespace}:backlog"
+
+    @property
+    def _appended_key(self) -> str:
+        return f"{self.namespace}:appended"
+
+    @property
+    def _organizations_key(self) -> str:
+        return f"{self.namespace}:organizations"
+
+    def _stream_key(self, organization_id: str) -> str:
+        return f"{self.namespace}:stream:{organization_id}"
+
+    def _deduplication_key(self, event: EventRecord) -> str:
+        # The subscription's length first: ids may contain the separator.
+        subscription = event.external_subscription_id
+        return (
+            f"{self.namespace}:seen:{event.organization_id}:{len(subscription)}:{subscription}:{event.transaction_id}"
+        )
+
+    def _require_durable(self) -> None:
+        if self._durable_checked:
+            return
+        persistence = self.client.info("persistence")
+        if not persistence.get("aof_enabled"):
+            raise EventInboxUnavailable(
+                "the Redis holding the event inbox must persist every write before answering: run it with "
+                "`appendonly yes` and `appendfsync always`"
+            )
+        self._durable_checked = True
+
+    @contextlib.contextmanager
+    def _unavailable_on_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise EventInboxUnavailable(f"the event inbox (Redis) is unreachable: {error}") from error
+
+
+@dataclass(frozen=True)
+class FlushLock:
+    inbox: RedisEventInbox
+    key: str
+    token: str
+
+    def extend(self) -> None:
+        with self.inbox._unavailable_on_errors():
+            if not self.inbox._extend_lock(keys=[self.key], args=[self.token, LOCK_MILLISECONDS]):
+                raise EventInboxUnavailable("the flush lock expired: another flusher may have taken over")
