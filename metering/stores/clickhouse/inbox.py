@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import orjson
@@ -40,17 +41,31 @@ LOCK_POLL_SECONDS = 0.01
 # text or None, diagnostics).
 QueuedEvent = tuple[str, str, str, int, str, int, str, str, str | None, str]
 
-# KEYS: backlog hash, appended hash, organizations set, one stream per group, then one deduplication key per event.
-# ARGV: ttl seconds, number of groups, then (organization_id, event count, payload) per group.
+# KEYS: backlog hash, appended hash, organizations set, one stream per group.
+# ARGV: ttl seconds, the deduplication keys' prefix, then per group: organization_id, event count, payload, and its
+# events' (external_subscription_id, transaction_id) pairs NUL-separated (ids cannot hold NUL: ingestion refuses it).
+# The deduplication keys are built here rather than sent one argument each: packing hundreds of arguments cost the
+# web process more than the round trip. (Keys a script builds are not declared: fine on one Redis, not on a cluster.)
 _APPEND = """
-local ttl, groups = ARGV[1], tonumber(ARGV[2])
-local first_key = 4 + groups
-local taken, duplicates = {}, {}
-for index = first_key, #KEYS do
-  if redis.call('SET', KEYS[index], '1', 'NX', 'EX', ttl) then
-    taken[#taken + 1] = KEYS[index]
-  else
-    duplicates[#duplicates + 1] = index - first_key
+local ttl, prefix = ARGV[1], ARGV[2]
+local groups = (#ARGV - 2) / 4
+local taken, duplicates, position = {}, {}, 0
+for group = 1, groups do
+  local organization, ids = ARGV[4 * group - 1], ARGV[4 * group + 2]
+  local start = 1
+  while start <= #ids do
+    local separator = string.find(ids, '\\0', start, true)
+    local subscription = string.sub(ids, start, separator - 1)
+    local next_separator = string.find(ids, '\\0', separator + 1, true) or (#ids + 1)
+    local transaction = string.sub(ids, separator + 1, next_separator - 1)
+    local key = prefix .. organization .. ':' .. #subscription .. ':' .. subscription .. ':' .. transaction
+    if redis.call('SET', key, '1', 'NX', 'EX', ttl) then
+      taken[#taken + 1] = key
+    else
+      duplicates[#duplicates + 1] = position
+    end
+    position = position + 1
+    start = next_separator + 1
   end
 end
 if #duplicates > 0 then
@@ -58,7 +73,7 @@ if #duplicates > 0 then
   return duplicates
 end
 for group = 1, groups do
-  local organization, count, payload = ARGV[3 * group], ARGV[3 * group + 1], ARGV[3 * group + 2]
+  local organization, count, payload = ARGV[4 * group - 1], ARGV[4 * group], ARGV[4 * group + 1]
   redis.call('XADD', KEYS[3 + group], '*', 'events', payload)
   redis.call('HINCRBY', KEYS[1], organization, count)
   redis.call('HINCRBY', KEYS[2], organization, count)
@@ -108,19 +123,40 @@ class InboxEntry:
 
 
 def queued_record(record: EventRecord) -> QueuedEvent:
-    amount = record.precise_total_amount_cents
-    return (
-        str(record.organization_id),
-        record.code,
-        record.external_subscription_id,
-        microseconds(record.timestamp),
-        record.transaction_id,
-        microseconds(record.ingested_at),
-        str(record.lago_id),
-        _json_text(record.properties),
-        f"{amount:f}" if amount is not None else None,
-        ",".join(sorted(record.diagnostics)),
-    )
+    return queued_records([record])[0]
+
+
+def queued_records(records: Sequence[EventRecord]) -> list[QueuedEvent]:
+    """The records as the inbox holds them; a batch shares its organization and receipt time, mostly its timestamps."""
+    texts: dict[object, str] = {}
+    instants: dict[datetime, int] = {}
+    queued = []
+    for record in records:
+        organization_id = texts.get(record.organization_id) or texts.setdefault(
+            record.organization_id, str(record.organization_id)
+        )
+        timestamp = instants.get(record.timestamp)
+        if timestamp is None:
+            timestamp = instants[record.timestamp] = microseconds(record.timestamp)
+        ingested_at = instants.get(record.ingested_at)
+        if ingested_at is None:
+            ingested_at = instants[record.ingested_at] = microseconds(record.ingested_at)
+        amount = record.precise_total_amount_cents
+        queued.append(
+            (
+                organization_id,
+                record.code,
+                record.external_subscription_id,
+                timestamp,
+                record.transaction_id,
+                ingested_at,
+                str(record.lago_id),
+                _json_text(record.properties) if record.properties else "{}",
+                f"{amount:f}" if amount is not None else None,
+                ",".join(sorted(record.diagnostics)) if record.diagnostics else "",
+            )
+        )
+    return queued
 
 
 def _json_text(properties: dict) -> str:
@@ -157,24 +193,26 @@ class RedisEventInbox:
         (also earlier in the same batch). Atomic under concurrent calls: one script decides."""
         if not events:
             return ()
-        groups: dict[str, list[QueuedEvent]] = {}
-        for event in events:
-            queued = queued_record(event)
-            groups.setdefault(queued[0], []).append(queued)
-        arguments: list = [self.deduplication_seconds, len(groups)]
-        for organization_id, queued_events in groups.items():
-            arguments += [organization_id, len(queued_events), orjson.dumps(queued_events)]
+        groups: dict[str, list[tuple[int, QueuedEvent]]] = {}
+        for index, queued in enumerate(queued_records(events)):
+            groups.setdefault(queued[0], []).append((index, queued))
+        arguments: list = [self.deduplication_seconds, f"{self.namespace}:seen:"]
+        for organization_id, members in groups.items():
+            batch = [queued for _index, queued in members]
+            ids = "\0".join(f"{queued[2]}\0{queued[4]}" for queued in batch)
+            arguments += [organization_id, len(batch), orjson.dumps(batch), ids]
         keys = [
             self._backlog_key,
             self._appended_key,
             self._organizations_key,
             *(self._stream_key(organization_id) for organization_id in groups),
-            *(self._deduplication_key(event) for event in events),
         ]
         with self._unavailable_on_errors():
             self._require_durable()
-            duplicates = self._append(keys=keys, args=arguments)
-        return tuple(sorted(int(index) for index in duplicates))
+            positions = self._append(keys=keys, args=arguments)
+        # The script numbers events in group order; map back to the caller's order.
+        in_group_order = [index for members in groups.values() for index, _queued in members]
+        return tuple(sorted(in_group_order[int(position)] for position in positions))
 
     def backlog(self, organization_id: UUID | None = None) -> int:
         """Events waiting for the flusher (of one organization, or all)."""
@@ -270,13 +308,6 @@ class RedisEventInbox:
 
     def _stream_key(self, organization_id: str) -> str:
         return f"{self.namespace}:stream:{organization_id}"
-
-    def _deduplication_key(self, event: EventRecord) -> str:
-        # The subscription's length first: ids may contain the separator.
-        subscription = event.external_subscription_id
-        return (
-            f"{self.namespace}:seen:{event.organization_id}:{len(subscription)}:{subscription}:{event.transaction_id}"
-        )
 
     def _require_durable(self) -> None:
         if self._durable_checked:

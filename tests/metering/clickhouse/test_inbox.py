@@ -49,6 +49,22 @@ def test_repeats_within_the_window_refuse_the_batch_and_are_named_by_index(store
     assert store.insert([record(organization.id, name, at(hours=2), {}) for name in ("c", "d")]).accepted
 
 
+def test_a_batch_mixing_organizations_names_its_repeats_by_their_index_in_the_batch(
+    store, organization, other_organization
+):
+    assert store.insert([record(other_organization.id, "theirs", at(hours=1), {})]).accepted
+    mixed = [
+        record(organization.id, "a", at(hours=1), {}),
+        record(other_organization.id, "theirs", at(hours=1), {}),
+        record(organization.id, "b", at(hours=1), {}),
+        record(other_organization.id, "new", at(hours=1), {}),
+    ]
+
+    assert store.insert(mixed).duplicates == (1,)
+    assert store.insert([mixed[0], mixed[2], mixed[3]]).accepted
+    assert (store.inbox.backlog(organization.id), store.inbox.backlog(other_organization.id)) == (2, 2)
+
+
 def test_the_same_transaction_id_of_another_subscription_or_organization_is_another_event(
     store, organization, other_organization
 ):
