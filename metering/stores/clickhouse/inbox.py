@@ -31,9 +31,10 @@ from billing.errors import ServiceUnavailable
 from metering.stores.base import EventRecord
 from metering.stores.clickhouse.timestamps import microseconds
 
-# An organization's flush lock outlives any healthy batch (ClickHouse answers an insert in seconds); each batch
-# extends it, and a dead flusher's lock frees itself.
-LOCK_MILLISECONDS = 600_000
+# An organization's flush lock outlives any healthy batch (ClickHouse answers a 20,000-event insert in about a second);
+# each batch extends it, and a dead flusher's lock frees itself within it, so a usage read waiting behind a killed
+# worker answers (or gives up with a 503) within this time.
+LOCK_MILLISECONDS = 120_000
 LOCK_POLL_SECONDS = 0.01
 
 # An event as the inbox holds it and the flusher reads it: (organization_id, code, external_subscription_id,

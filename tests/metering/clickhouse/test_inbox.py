@@ -117,6 +117,18 @@ def test_a_held_flush_lock_makes_the_periodic_flush_skip_the_organization(store,
     assert rows_in_clickhouse(transport, organization) == 1
 
 
+def test_a_usage_read_waits_out_the_lock_of_a_flusher_that_died_and_then_counts_everything(store, organization):
+    assert store.insert([record(organization.id, f"tx-{index}", at(hours=1), {}) for index in range(3)]).accepted
+    # What a worker killed in the middle of a flush leaves: its lock, expiring on its own.
+    store.inbox.client.set(f"{store.inbox.namespace}:lock:{organization.id}", "dead-flusher", px=300)
+    started = time.monotonic()
+
+    [result] = store.aggregate(count_query(organization))
+
+    assert time.monotonic() - started >= 0.25
+    assert result.events_count == 3
+
+
 def test_a_usage_read_forwards_what_was_acknowledged_before_it_even_under_ingestion(store, organization):
     assert store.insert([record(organization.id, f"before-{index}", at(hours=1), {}) for index in range(5)]).accepted
 
