@@ -37,10 +37,12 @@ class BenchServers:
     clickhouse_pid: int | None
     web_workers: int = DEFAULT_WEB_WORKERS
     redis_url: str | None = None
+    inbox_url: str | None = None
 
     def environment(self, *, clickhouse_store: bool, settings_module: str = SETTINGS_MODULE) -> dict[str, str]:
         """The environment of a production-style process: DEBUG off, persistent database connections, and with Redis
-        the cache (database 0) and the ClickHouse store's event inbox (database 2; the Celery broker has 1)."""
+        the cache (database 0; the Celery broker has 1) and the ClickHouse store's event inbox, on a Redis of its own
+        that fsyncs every write (compose.yaml's layout)."""
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
@@ -53,10 +55,6 @@ class BenchServers:
         if self.redis_url is not None:
             environment |= {"REDIS_URL": self.redis_url, "EVENTS_INBOX_REDIS_URL": self.inbox_url}
         return environment
-
-    @property
-    def inbox_url(self) -> str | None:
-        return None if self.redis_url is None else self.redis_url.rsplit("/", 1)[0] + "/2"
 
 
 def _database_create(database_url: str) -> None:
@@ -84,7 +82,8 @@ def bench_servers(
     with (
         postgres(workdir) as database_url,
         clickhouse(workdir) as clickhouse_url,
-        redis(workdir) if with_redis else contextlib.nullcontext() as redis_url,
+        redis(workdir, appendfsync="everysec") if with_redis else contextlib.nullcontext() as redis_url,
+        redis(workdir) if with_redis else contextlib.nullcontext() as inbox_url,
     ):
         servers = BenchServers(
             workdir=workdir,
@@ -94,6 +93,7 @@ def bench_servers(
             clickhouse_pid=pid_with_argument(f"--config-file={workdir / 'clickhouse' / 'config.xml'}"),
             web_workers=web_workers,
             redis_url=redis_url,
+            inbox_url=inbox_url,
         )
         _database_create(database_url)
         _manage(servers, "migrate", "--noinput")

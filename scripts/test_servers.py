@@ -98,8 +98,12 @@ def background(command: list[str], port: int, name: str, log: Path, **kwargs):
 
 
 @contextlib.contextmanager
-def redis(workdir: Path):
+def redis(workdir: Path, *, appendfsync: str = "always"):
+    """appendfsync always by default: the ClickHouse store's event inbox refuses a Redis that does not persist every
+    write before answering (a cache and a broker can do with everysec)."""
     port = free_port()
+    directory = workdir / f"redis-{port}"
+    directory.mkdir()
     command = [
         "redis-server",
         "--port",
@@ -108,15 +112,14 @@ def redis(workdir: Path):
         "127.0.0.1",
         "--save",
         "",
-        # As production must: the ClickHouse store's event inbox refuses a Redis that does not persist every write.
         "--appendonly",
         "yes",
         "--appendfsync",
-        "always",
+        appendfsync,
         "--dir",
-        str(workdir),
+        str(directory),
     ]
-    with background(command, port, "redis-server", workdir / "redis.log"):
+    with background(command, port, "redis-server", directory / "redis.log"):
         yield f"redis://127.0.0.1:{port}/0"
 
 
