@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from metering.plain_rows import plain_rows
 from metering.stores.base import EventRecord, PropertyValue
 from metering.usage import counted_number, exact_number
 from plans.models import BillableMetric, Subscription
@@ -61,11 +62,15 @@ class SubscriptionSpans:
 
     @classmethod
     def load(cls, *, organization_id: UUID, external_ids: Iterable[str]) -> "SubscriptionSpans":
-        rows = Subscription.objects.filter(organization_id=organization_id, external_id__in=set(external_ids))
+        rows = plain_rows(
+            Subscription,
+            ("external_id", "id", "customer", "status", "started_at", "terminated_at"),
+            organization_id=organization_id,
+            among=("external_id", external_ids),
+            order_by="started_at",
+        )
         spans: dict[str, list[SubscriptionSpan]] = {}
-        for external_id, *fields in rows.values_list(
-            "external_id", "id", "customer_id", "status", "started_at", "terminated_at"
-        ).order_by("started_at"):
+        for external_id, *fields in rows:
             spans.setdefault(external_id, []).append(SubscriptionSpan(*fields))
         return cls(spans)
 
@@ -81,10 +86,15 @@ class SubscriptionSpans:
 
 def metric_fields(*, organization_id: UUID, codes: Iterable[str]) -> dict[str, MetricField]:
     """The organization's billable metrics among `codes`, in one query."""
-    rows = BillableMetric.objects.filter(organization_id=organization_id, code__in=set(codes))
+    rows = plain_rows(
+        BillableMetric,
+        ("code", "aggregation_type", "field_name"),
+        organization_id=organization_id,
+        among=("code", codes),
+    )
     return {
         code: MetricField(aggregation_type=aggregation_type, field_name=field_name)
-        for code, aggregation_type, field_name in rows.values_list("code", "aggregation_type", "field_name")
+        for code, aggregation_type, field_name in rows
     }
 
 
