@@ -20,7 +20,7 @@ from pathlib import Path
 
 import django
 
-from bench.servers import BASE_DIR, DEFAULT_WEB_WORKERS, SETTINGS_MODULE, bench_servers
+from bench.servers import BASE_DIR, DEFAULT_CLICKHOUSE_WEB_WORKERS, DEFAULT_WEB_WORKERS, SETTINGS_MODULE, bench_servers
 from bench.wrk import Load
 
 RESULTS_DIR = BASE_DIR / "var" / "bench"
@@ -33,7 +33,15 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WEB_WORKERS, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULT_WEB_WORKERS, help="gunicorn sync workers (baseline, SQL store)"
+    )
+    parser.add_argument(
+        "--clickhouse-workers",
+        type=int,
+        default=DEFAULT_CLICKHOUSE_WEB_WORKERS,
+        help="gunicorn sync workers with the ClickHouse store",
+    )
     parser.add_argument("--events", type=int, default=1_000_000, help="events of the aggregated subscription")
     parser.add_argument("--runs", type=int, default=30, help="timed aggregate() calls per aggregation type")
     parser.add_argument(
@@ -80,7 +88,9 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
     problems: list[str] = []
     # Redis: the ClickHouse store's event inbox, the cache and Celery's broker.
     with_redis = options.only in (None, "billing", "ingestion", "aggregation")
-    with bench_servers(workdir, web_workers=options.workers, with_redis=with_redis) as servers:
+    with bench_servers(
+        workdir, web_workers=options.workers, clickhouse_web_workers=options.clickhouse_workers, with_redis=with_redis
+    ) as servers:
         os.environ.update(
             DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, DATABASE_URL=servers.database_url, CLICKHOUSE_URL="", DEBUG="false"
         )
