@@ -1,21 +1,23 @@
 """Reads of events, always through the configured event store and scoped by organization."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from billing.errors import NotFound
 from billing.models import Organization
 from metering.diagnostics import SubscriptionSpan, SubscriptionSpans
 from metering.stores import get_event_store
-from metering.stores.base import EventListFilters, StoredEvent
+from metering.stores.base import EventListFilters, EventRecord, StoredEvent
 
 
-@dataclass(frozen=True)
-class EventDetail:
-    """A stored event with the subscription row (and its customer) that was active at the event's timestamp."""
+class EventDetail(NamedTuple):
+    """A stored event with the subscription row (and its customer) that was active at the event's timestamp.
 
-    event: StoredEvent
+    Ingestion answers with the records it just stored, which carry the same fields as a StoredEvent (a tuple, not a
+    frozen dataclass: a 100-event response builds a hundred of them)."""
+
+    event: StoredEvent | EventRecord
     lago_subscription_id: UUID | None = None
     lago_customer_id: UUID | None = None
 

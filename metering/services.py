@@ -15,7 +15,6 @@ from metering.ingest_listeners import events_ingested
 from metering.ingestion import events_parse
 from metering.selectors import EventDetail
 from metering.stores import get_event_store
-from metering.stores.base import StoredEvent
 from metering.usage_versions import usage_changed
 
 
@@ -63,5 +62,4 @@ def events_ingest(
     )
     events_ingested(organization_id=organization.id, events=records)
 
-    stored = (StoredEvent.from_record(record) for record in records)
-    return IngestResult(events=[EventDetail.of(event, span) for event, span in zip(stored, covering, strict=True)])
+    return IngestResult(events=[EventDetail.of(record, span) for record, span in zip(records, covering, strict=True)])

@@ -106,6 +106,7 @@ def _seconds(value: datetime) -> str:
     return value.astimezone(UTC).strftime(api_settings.DATETIME_FORMAT)
 
 
+@lru_cache(maxsize=4096)  # a batch's events share a few subscriptions and customers
 def _optional_str(value) -> str | None:
     return None if value is None else str(value)
 
