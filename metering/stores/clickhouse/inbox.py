@@ -182,7 +182,9 @@ class RedisEventInbox:
     def configured(cls, *, database: str) -> "RedisEventInbox":
         url = settings.EVENTS_INBOX_REDIS_URL
         if not url:
-            raise ImproperlyConfigured("the ClickHouse event store keeps its inbox in Redis: set REDIS_URL")
+            raise ImproperlyConfigured(
+                "the ClickHouse event store keeps its inbox in Redis: set EVENTS_INBOX_REDIS_URL (or REDIS_URL)"
+            )
         return cls(
             redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5),
             namespace=inbox_namespace(database),

@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from metering import services
+from metering import services, tasks
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
 from metering.stores.clickhouse.inbox import EventInboxUnavailable, RedisEventInbox, inbox_namespace
@@ -197,3 +197,10 @@ def test_ingestion_answers_503_and_keeps_nothing_while_redis_is_unreachable(api,
     assert response.status_code == 503
     assert response.json()["code"] == "event_inbox_unavailable"
     assert RedisEventInbox.configured(database=transport.database).backlog(organization.id) == 0
+
+
+def test_the_flush_task_postpones_while_the_inbox_is_unreachable(transport):
+    unreachable = ClickHouseEventStore(transport, inbox=inbox_on("redis://127.0.0.1:1/0", transport.database))
+
+    with mock.patch.object(tasks, "get_event_store", return_value=unreachable):
+        assert tasks.flush_events() == 0
