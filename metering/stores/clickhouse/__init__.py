@@ -37,5 +37,10 @@ class ClickHouseEventStore(ClickHouseEventReads, ClickHouseUsageAggregation):
             wait_for_locked=wait_for_locked,
         )
 
+    def flush_for_reading(self, organization_id: UUID) -> None:
+        """Forwards the organization's waiting events, waiting for a flusher that holds them, so that a read (of
+        usage or of events) sees every event acknowledged before it."""
+        self.flush(organization_id=organization_id, wait_for_locked=True)
+
     def migrate(self) -> list[str]:
         return schema_migrate(transport=self.transport)

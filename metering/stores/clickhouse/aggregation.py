@@ -65,13 +65,14 @@ RolledUp = tuple[int, tuple[Decimal, int] | None]
 
 class ClickHouseUsageAggregation:
     transport: Transport
+    flush_for_reading: Callable[[UUID], None]
 
     def aggregate(self, query: UsageQuery) -> list[UsageResult]:
         return self.aggregate_many_started([query])()[0]
 
     def aggregate_many_started(self, queries: Sequence[UsageQuery]) -> Callable[[], list[list[UsageResult]]]:
         for organization_id in dict.fromkeys(query.organization_id for query in queries):
-            self._flush_pending(organization_id)
+            self.flush_for_reading(organization_id)
         return started(self._aggregate_flushed, queries, concurrently=self.transport.concurrent)
 
     def _aggregate_flushed(self, query: UsageQuery) -> list[UsageResult]:
@@ -83,11 +84,8 @@ class ClickHouseUsageAggregation:
         return assemble_results(query, measured)
 
     def event_values(self, query: UsageQuery) -> list[tuple[str, int | None, Decimal]]:
-        self._flush_pending(query.organization_id)
+        self.flush_for_reading(query.organization_id)
         return event_values_from(query, self._raw_events(query, range(len(query.windows))))
-
-    def _flush_pending(self, organization_id: UUID) -> None:
-        self.flush(organization_id=organization_id, wait_for_locked=True)
 
     def _rollup_measures(self, query: UsageQuery) -> Measures:
         """Measures from the rollups; windows they cannot answer exactly are measured from raw events."""

@@ -11,6 +11,7 @@ an organization's every event are not read to sort them.
 """
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -77,11 +78,12 @@ LIMIT 1 BY event_id
 
 class ClickHouseEventReads:
     transport: Transport
+    flush_for_reading: Callable[[UUID], None]
 
     def get(
         self, *, organization_id: UUID, transaction_id: str, external_subscription_id: str | None = None
     ) -> StoredEvent | None:
-        self._flush_organization(organization_id)
+        self.flush_for_reading(organization_id)
         # Without a subscription, the same transaction_id may name events of several: the last received answers.
         conditions, parameters = _narrowed(
             organization_id,
@@ -93,7 +95,7 @@ class ClickHouseEventReads:
     def list(
         self, *, organization_id: UUID, filters: EventListFilters, offset: int, limit: int
     ) -> tuple[list[StoredEvent], int]:
-        self._flush_organization(organization_id)
+        self.flush_for_reading(organization_id)
         conditions, parameters = _narrowed(organization_id, filters)
         [(total,)] = self.transport.execute(COUNT_EVENTS.format(conditions=conditions), parameters)
         if limit <= 0:
@@ -102,11 +104,6 @@ class ClickHouseEventReads:
             LIST_EVENTS.format(conditions=conditions), {**parameters, "offset": offset, "limit": limit}
         )
         return [_stored(row) for row in rows], total
-
-    def _flush_organization(self, organization_id: UUID) -> None:
-        """Forwards the organization's pending events, waiting for those another flusher holds, so that every
-        acknowledged event is read."""
-        self.flush(organization_id=organization_id, wait_for_locked=True)
 
 
 def _narrowed(organization_id: UUID, filters: EventListFilters) -> tuple[str, dict]:
