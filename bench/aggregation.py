@@ -26,7 +26,8 @@ from metering.models import Event
 from metering.stores.base import Aggregation, EventRecord, EventStore, SubscriptionWindow, UsageQuery, UsageResult
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
+from metering.stores.clickhouse.flusher import clickhouse_row
+from metering.stores.clickhouse.rows import EVENT_COLUMNS
 from metering.stores.sql import SqlEventStore
 from metering.stores.sql.events import event_row
 

@@ -21,7 +21,7 @@ from billing.services import organization_create
 from customers.models import Customer
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, forwarded_row
+from metering.stores.clickhouse.rows import EVENT_COLUMNS, queued_row
 from metering.stores.clickhouse.timestamps import microseconds
 from plans.models import Plan, Subscription
 from plans.services.billable_metrics import billable_metric_create
@@ -199,7 +199,7 @@ def _rows(data_set: BillingDataSet, *, first: int, stop: int, ingested_at_us: in
             "",
         )
         if text not in property_columns:
-            property_columns[text] = forwarded_row(queued)[PROPERTY_COLUMNS]
+            property_columns[text] = queued_row(queued)[PROPERTY_COLUMNS]
         yield queued[:7] + property_columns[text]
 
 

@@ -16,7 +16,10 @@ import django
 def main() -> int:
     django.setup()
     from billing.celery import app
+    from billing.collector import collector_tune
     from metering.tasks import flush_events
+
+    collector_tune()  # as billing.celery does in each worker process
 
     interval = app.conf.beat_schedule["flush-events"]["schedule"].total_seconds()
     stopping = []

@@ -6,14 +6,23 @@ The beat schedule lives here, in code, so every deployment runs the same cycle.
 import os
 from datetime import timedelta
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from billing.collector import collector_tune
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing.settings")
 
 app = Celery("billing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect  # the main process (a solo pool's only one); forked children inherit the settings
+@signals.worker_process_init.connect  # and each prefork child freezes what the pool built before forking it
+def _tune_worker_process(**_kwargs) -> None:
+    collector_tune()
+
 
 app.conf.beat_schedule = {
     # ClickHouse store: acknowledged events move from the durable SQL inbox into ClickHouse in large batches

@@ -6,7 +6,8 @@ The SQL runs on 18.16 (no DateTime64, Map, JSON functions, TTL or codecs) and on
 Times are Int64 microseconds since the epoch, so window edges are exact to the microsecond like the SQL store's.
 Properties are kept three ways: the raw JSON (the raw path decodes it), parallel arrays of keys and comparison
 strings (metering.usage.property_string), and parallel arrays of the keys and Decimal(38, 12) values of the numeric
-ones (metering.usage.parse_number), all computed by the flusher in Python so that they agree with the SQL store.
+ones (metering.usage.parse_number), all computed in Python (rows.py, at ingestion) so that they agree with the SQL
+store.
 
 The rollups are kept by materialized views on every insert into `events`: counts, sums, maxima and minima per hour
 (small states, so short raw edges), and for distinct values one row per value and block of 64 days holding the set

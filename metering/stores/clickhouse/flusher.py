@@ -7,9 +7,6 @@ skips them, so neither `events` nor the rollups its materialized views keep ever
 PostgreSQL queue of earlier releases is drained the same way, inside one SQL transaction per batch.
 """
 
-import json
-from collections.abc import Sequence
-from decimal import Decimal
 from uuid import UUID
 
 import psycopg
@@ -17,33 +14,27 @@ import structlog
 from django.db import connection, transaction
 
 from metering.models import Event, PendingEvent
-from metering.stores.base import EventRecord, PropertyValue
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.inbox import QueuedEvent, RedisEventInbox, queued_record
+from metering.stores.clickhouse.inbox import RedisEventInbox
+from metering.stores.clickhouse.rows import (
+    CODE,
+    EVENT_COLUMNS,
+    ORGANIZATION,
+    SUBSCRIPTION,
+    TRANSACTION,
+    Columns,
+    PropertyValues,
+    QueuedEvent,
+    json_text,
+    queued_row,
+    rows_columns,
+)
+from metering.stores.clickhouse.timestamps import microseconds
 from metering.stores.clickhouse.transport import StringTuple, Transport, ValuesTable
-from metering.usage import is_remove, parse_number, property_string
 
 logger = structlog.get_logger(__name__)
 
 FLUSH_BATCH_SIZE = 20_000
-
-EVENT_COLUMNS = (
-    "organization_id",
-    "code",
-    "external_subscription_id",
-    "timestamp_us",
-    "transaction_id",
-    "ingested_at_us",
-    "event_id",
-    "properties",
-    "property_keys",
-    "property_values",
-    "numeric_keys",
-    "numeric_values",
-    "is_remove",
-    "precise_total_amount_cents",
-    "diagnostics",
-)
 
 # Candidates by transaction_id (sent as an external table); the exact (organization, subscription, transaction) match
 # is made in Python. The organizations, codes and subscriptions narrow the scan to the primary key ranges the batch's
@@ -121,12 +112,12 @@ def _organization_flush(
             return 0
         until = inbox.last_entry_id(organization_id)
         while until is not None and (entries := inbox.read(organization_id, max_events=batch_size, until=until)):
-            batch = [event for entry in entries for event in entry.events]
-            inserted = _forward(transport, batch)
+            columns = _joined([entry.columns for entry in entries])
+            inserted = _forward(transport, columns)
             inbox.settle(organization_id, entries)
             lock.extend()
-            settled += len(batch)
-            logger.info("events_flushed", settled=len(batch), inserted=inserted, database=transport.database)
+            settled += len(columns[0])
+            logger.info("events_flushed", settled=len(columns[0]), inserted=inserted, database=transport.database)
     return settled
 
 
@@ -145,7 +136,8 @@ def _legacy_queue_flush(
             batch = take_batch(organization_id=organization_id, wait_for_locked=wait_for_locked, batch_size=batch_size)
             if not batch:
                 return settled
-            inserted = _forward(transport, batch)
+            values = PropertyValues()
+            inserted = _forward(transport, rows_columns(queued_row(queued, values) for queued in batch))
         settled += len(batch)
         logger.info("legacy_queue_flushed", settled=len(batch), inserted=inserted, database=transport.database)
 
@@ -190,126 +182,64 @@ def _take_batch_postgresql(
 
 
 def queued_event(event: Event) -> QueuedEvent:
-    """An Event model in the shape the flusher reads from the inbox (and from the legacy PostgreSQL queue)."""
-    return queued_record(
-        EventRecord(
-            organization_id=event.organization_id,
-            transaction_id=event.transaction_id,
-            external_subscription_id=event.external_subscription_id,
-            code=event.code,
-            timestamp=event.timestamp,
-            properties=event.properties or {},
-            precise_total_amount_cents=event.precise_total_amount_cents,
-            ingested_at=event.ingested_at,
-            diagnostics=tuple(event.diagnostics.split(",")) if event.diagnostics else (),
-            lago_id=event.id,
-        )
+    """An Event model as the legacy PostgreSQL queue's statement reads it."""
+    amount = event.precise_total_amount_cents
+    return (
+        str(event.organization_id),
+        event.code,
+        event.external_subscription_id,
+        microseconds(event.timestamp),
+        event.transaction_id,
+        microseconds(event.ingested_at),
+        str(event.id),
+        json_text(event.properties) if event.properties else "{}",
+        f"{amount:f}" if amount is not None else None,
+        ",".join(sorted(event.diagnostics.split(","))) if event.diagnostics else "",
     )
-
-
-def _forward(transport: Transport, batch: Sequence[QueuedEvent]) -> int:
-    """Inserts the batch's events but those whose key ClickHouse has (a crashed flush's, or a repeat acknowledged
-    past the deduplication window) or an earlier event of the batch has."""
-    skipped = _known_keys(transport, batch)
-    values = PropertyValues()
-    rows = []
-    for queued in batch:
-        key = _key(queued)
-        if key not in skipped:
-            skipped.add(key)
-            rows.append(forwarded_row(queued, values))
-    if rows:
-        transport.insert(EVENTS_TABLE, EVENT_COLUMNS, rows)
-    return len(rows)
-
-
-def _key(queued: QueuedEvent) -> Key:
-    return queued[0], queued[2], queued[4]
-
-
-def _known_keys(transport: Transport, batch: Sequence[QueuedEvent]) -> set[Key]:
-    rows = transport.execute(
-        KNOWN_TRANSACTIONS,
-        {
-            "organization_ids": StringTuple({queued[0] for queued in batch}),
-            "codes": StringTuple({queued[1] for queued in batch}),
-            "subscriptions": ValuesTable({queued[2] for queued in batch}),
-            "transaction_ids": ValuesTable({queued[4] for queued in batch}),
-        },
-    )
-    return {tuple(row) for row in rows}
 
 
 def clickhouse_row(event: Event) -> tuple:
     """The `events` row of an Event, in EVENT_COLUMNS order."""
-    return forwarded_row(queued_event(event))
+    return queued_row(queued_event(event))
 
 
-def forwarded_row(queued: QueuedEvent, values: "PropertyValues | None" = None) -> tuple:
-    """The `events` row of a queued event, in EVENT_COLUMNS order. The stored JSON text is forwarded as it is (a
-    re-serialization would read back to the same values). values: the flush's memo of property values."""
-    (
-        organization_id,
-        code,
-        subscription,
-        timestamp_us,
-        transaction_id,
-        ingested_at_us,
-        event_id,
-        text,
-        amount,
-        diagnostics,
-    ) = queued
-    properties = json.loads(text) or {}  # not orjson: it reads integers beyond 64 bits as floats
-    columns = (values or PropertyValues()).columns
-    keys, strings, numeric_keys, numbers = [], [], [], []
-    for key, value in properties.items():
-        string, number = columns(value)
-        if string is not None:
-            keys.append(key)
-            strings.append(string)
-        if number is not None:
-            numeric_keys.append(key)
-            numbers.append(number)
-    return (
-        organization_id,
-        code,
-        subscription,
-        timestamp_us,
-        transaction_id,
-        ingested_at_us,
-        event_id,
-        text if properties else "{}",
-        keys,
-        strings,
-        numeric_keys,
-        numbers,
-        int(is_remove(properties)),
-        amount,
-        diagnostics,
+def _joined(parts: list[Columns]) -> Columns:
+    if len(parts) == 1:
+        return parts[0]
+    joined: Columns = [[] for _name in EVENT_COLUMNS]
+    for part in parts:
+        for column, values in zip(joined, part, strict=True):
+            column.extend(values)
+    return joined
+
+
+def _forward(transport: Transport, columns: Columns) -> int:
+    """Inserts the events but those whose key ClickHouse has (a crashed flush's, or a repeat acknowledged past the
+    deduplication window) or an earlier event of the same columns has."""
+    keys = list(zip(columns[ORGANIZATION], columns[SUBSCRIPTION], columns[TRANSACTION], strict=True))
+    skipped = _known_keys(transport, columns)
+    if skipped or len(set(keys)) < len(keys):
+        kept = []
+        for index, key in enumerate(keys):
+            if key not in skipped:
+                skipped.add(key)
+                kept.append(index)
+        columns = [[column[index] for index in kept] for column in columns]
+    if columns[0]:
+        transport.insert_columns(EVENTS_TABLE, EVENT_COLUMNS, columns)
+    return len(columns[0])
+
+
+def _known_keys(transport: Transport, columns: Columns) -> set[Key]:
+    if not columns[0]:
+        return set()
+    rows = transport.execute(
+        KNOWN_TRANSACTIONS,
+        {
+            "organization_ids": StringTuple(set(columns[ORGANIZATION])),
+            "codes": StringTuple(set(columns[CODE])),
+            "subscriptions": ValuesTable(set(columns[SUBSCRIPTION])),
+            "transaction_ids": ValuesTable(set(columns[TRANSACTION])),
+        },
     )
-
-
-class PropertyValues:
-    """How each property value is forwarded (its string for filters and groups, its number for sums), worked out
-    once per distinct value of a flush: events mostly repeat a few values, and the Decimal work was most of a flush's
-    Python time."""
-
-    MAX_REMEMBERED = 100_000
-
-    def __init__(self):
-        # Keyed by type too: True, 1 and 1.0 are equal dict keys but forward differently.
-        self._known: dict[tuple[type, PropertyValue], tuple[str | None, Decimal | None]] = {}
-
-    def columns(self, value: PropertyValue) -> tuple[str | None, Decimal | None]:
-        key = (value.__class__, value)
-        try:
-            return self._known[key]
-        except KeyError:
-            pass
-        except TypeError:  # a list or dict (never stored: ingestion refuses nested values)
-            return property_string(value), parse_number(value)
-        if len(self._known) >= self.MAX_REMEMBERED:
-            self._known.clear()
-        forwarded = self._known[key] = (property_string(value), parse_number(value))
-        return forwarded
+    return {tuple(row) for row in rows}

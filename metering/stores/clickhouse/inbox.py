@@ -2,8 +2,9 @@
 
 Ingestion is one Lua script per batch: it refuses the batch if any (organization, subscription, transaction_id) was
 seen within the deduplication window (SET NX keys that expire), else appends the batch to the organization's stream
-as one entry. Redis must persist every write before answering (appendonly yes, appendfsync always), or an
-acknowledged event could be lost with the server: the inbox refuses to work otherwise.
+as one entry: the batch's `events` rows, column-wise (rows.py), so that the flusher only joins entries. Redis must
+persist every write before answering (appendonly yes, appendfsync always), or an acknowledged event could be lost with
+the server: the inbox refuses to work otherwise.
 
 Past the window a repeated transaction_id is acknowledged again but never counted twice: the flusher drops keys
 ClickHouse already holds, and every query deduplicates.
@@ -14,12 +15,10 @@ for the next one, which skips the keys ClickHouse already has.
 """
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 import orjson
@@ -29,18 +28,22 @@ from django.core.exceptions import ImproperlyConfigured
 
 from billing.errors import ServiceUnavailable
 from metering.stores.base import EventRecord
-from metering.stores.clickhouse.timestamps import microseconds
+from metering.stores.clickhouse.rows import (
+    ORGANIZATION,
+    SUBSCRIPTION,
+    TRANSACTION,
+    Columns,
+    PropertyValues,
+    queued_row,
+    records_columns,
+    rows_columns,
+)
 
 # An organization's flush lock outlives any healthy batch (ClickHouse answers a 20,000-event insert in about a second);
 # each batch extends it, and a dead flusher's lock frees itself within it, so a usage read waiting behind a killed
 # worker answers (or gives up with a 503) within this time.
 LOCK_MILLISECONDS = 120_000
 LOCK_POLL_SECONDS = 0.01
-
-# An event as the inbox holds it and the flusher reads it: (organization_id, code, external_subscription_id,
-# timestamp_us, transaction_id, ingested_at_us, event_id, properties as JSON text, precise_total_amount_cents as plain
-# text or None, diagnostics).
-QueuedEvent = tuple[str, str, str, int, str, int, str, str, str | None, str]
 
 # KEYS: backlog hash, appended hash, organizations set, one stream per group.
 # ARGV: ttl seconds, the deduplication keys' prefix, then per group: organization_id, event count, payload, and its
@@ -75,7 +78,7 @@ if #duplicates > 0 then
 end
 for group = 1, groups do
   local organization, count, payload = ARGV[4 * group - 1], ARGV[4 * group], ARGV[4 * group + 1]
-  redis.call('XADD', KEYS[3 + group], '*', 'events', payload)
+  redis.call('XADD', KEYS[3 + group], '*', 'columns', payload)
   redis.call('HINCRBY', KEYS[1], organization, count)
   redis.call('HINCRBY', KEYS[2], organization, count)
   redis.call('SADD', KEYS[3], organization)
@@ -120,51 +123,20 @@ class EventInboxUnavailable(ServiceUnavailable):
 @dataclass(frozen=True)
 class InboxEntry:
     entry_id: str
-    events: list[QueuedEvent]
+    columns: Columns  # rows.EVENT_COLUMNS, column-wise
+
+    @property
+    def count(self) -> int:
+        return len(self.columns[0])
 
 
-def queued_record(record: EventRecord) -> QueuedEvent:
-    return queued_records([record])[0]
-
-
-def queued_records(records: Sequence[EventRecord]) -> list[QueuedEvent]:
-    """The records as the inbox holds them; a batch shares its organization and receipt time, mostly its timestamps."""
-    texts: dict[object, str] = {}
-    instants: dict[datetime, int] = {}
-    queued = []
-    for record in records:
-        organization_id = texts.get(record.organization_id) or texts.setdefault(
-            record.organization_id, str(record.organization_id)
-        )
-        timestamp = instants.get(record.timestamp)
-        if timestamp is None:
-            timestamp = instants[record.timestamp] = microseconds(record.timestamp)
-        ingested_at = instants.get(record.ingested_at)
-        if ingested_at is None:
-            ingested_at = instants[record.ingested_at] = microseconds(record.ingested_at)
-        amount = record.precise_total_amount_cents
-        queued.append(
-            (
-                organization_id,
-                record.code,
-                record.external_subscription_id,
-                timestamp,
-                record.transaction_id,
-                ingested_at,
-                str(record.lago_id),
-                _json_text(record.properties) if record.properties else "{}",
-                f"{amount:f}" if amount is not None else None,
-                ",".join(sorted(record.diagnostics)) if record.diagnostics else "",
-            )
-        )
-    return queued
-
-
-def _json_text(properties: dict) -> str:
-    try:
-        return orjson.dumps(properties).decode()
-    except TypeError:  # integers beyond 64 bits, which orjson refuses and the json module writes exactly
-        return json.dumps(properties)
+def _entry_columns(fields: dict[bytes, bytes]) -> Columns:
+    payload = fields.get(b"columns")
+    if payload is not None:
+        return orjson.loads(payload)
+    # An entry appended before the inbox held columns: one QueuedEvent per event.
+    values = PropertyValues()
+    return rows_columns(queued_row(tuple(event), values) for event in orjson.loads(fields[b"events"]))
 
 
 class RedisEventInbox:
@@ -196,25 +168,28 @@ class RedisEventInbox:
         (also earlier in the same batch). Atomic under concurrent calls: one script decides."""
         if not events:
             return ()
-        groups: dict[str, list[tuple[int, QueuedEvent]]] = {}
-        for index, queued in enumerate(queued_records(events)):
-            groups.setdefault(queued[0], []).append((index, queued))
+        groups: dict[UUID, list[int]] = {}
+        for index, event in enumerate(events):
+            groups.setdefault(event.organization_id, []).append(index)
         arguments: list = [self.deduplication_seconds, f"{self.namespace}:seen:"]
-        for organization_id, members in groups.items():
-            batch = [queued for _index, queued in members]
-            ids = "\0".join(f"{queued[2]}\0{queued[4]}" for queued in batch)
-            arguments += [organization_id, len(batch), orjson.dumps(batch), ids]
+        for members in groups.values():
+            columns = records_columns([events[index] for index in members])
+            ids = "\0".join(
+                f"{subscription}\0{transaction}"
+                for subscription, transaction in zip(columns[SUBSCRIPTION], columns[TRANSACTION], strict=True)
+            )
+            arguments += [columns[ORGANIZATION][0], len(members), orjson.dumps(columns), ids]
         keys = [
             self._backlog_key,
             self._appended_key,
             self._organizations_key,
-            *(self._stream_key(organization_id) for organization_id in groups),
+            *(self._stream_key(str(organization_id)) for organization_id in groups),
         ]
         with self._unavailable_on_errors():
             self._require_durable()
             positions = self._append(keys=keys, args=arguments)
         # The script numbers events in group order; map back to the caller's order.
-        in_group_order = [index for members in groups.values() for index, _queued in members]
+        in_group_order = [index for members in groups.values() for index in members]
         return tuple(sorted(in_group_order[int(position)] for position in positions))
 
     def backlog(self, organization_id: UUID | None = None) -> int:
@@ -251,9 +226,9 @@ class RedisEventInbox:
             while total < max_events:
                 page = self.client.xrange(self._stream_key(organization_id), min=after, max=until, count=100)
                 for entry_id, fields in page:
-                    events = [tuple(event) for event in orjson.loads(fields[b"events"])]
-                    entries.append(InboxEntry(entry_id=entry_id.decode(), events=events))
-                    total += len(events)
+                    entry = InboxEntry(entry_id=entry_id.decode(), columns=_entry_columns(fields))
+                    entries.append(entry)
+                    total += entry.count
                     if total >= max_events:
                         break
                 if len(page) < 100:
@@ -265,7 +240,7 @@ class RedisEventInbox:
         """Deletes entries whose events are in ClickHouse."""
         if not entries:
             return
-        count = sum(len(entry.events) for entry in entries)
+        count = sum(entry.count for entry in entries)
         keys = [self._backlog_key, self._organizations_key, self._stream_key(organization_id)]
         with self._unavailable_on_errors():
             self._settle(keys=keys, args=[organization_id, count, *(entry.entry_id for entry in entries)])

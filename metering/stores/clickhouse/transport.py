@@ -47,6 +47,9 @@ class Transport(Protocol):
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None: ...
 
+    def insert_columns(self, table: str, columns: Sequence[str], values: Sequence[Sequence]) -> None:
+        """Inserts rows given column-wise: values[i] holds every row's value of columns[i]."""
+
     def create_database(self) -> None: ...
 
     def drop_database(self) -> None: ...
@@ -104,6 +107,10 @@ class DriverTransport:
         with unavailable_on_network_errors():
             self._client().execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
 
+    def insert_columns(self, table: str, columns: Sequence[str], values: Sequence[Sequence]) -> None:
+        with unavailable_on_network_errors():
+            self._client().execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", values, columnar=True)
+
     def create_database(self) -> None:
         self._on_default_database(f"CREATE DATABASE IF NOT EXISTS {quoted_database(self.database)}")
 
@@ -160,7 +167,7 @@ def _external_tables(params: Params) -> tuple[Params, list[dict] | None]:
         if isinstance(value, ValuesTable):
             table = f"_external_{name}"
             tables.append(
-                {"name": table, "structure": [("value", "String")], "data": [{"value": v} for v in value.values]}
+                {"name": table, "structure": [("value", "String")], "data": [(item,) for item in value.values]}
             )
             substituted[name] = _Identifier(table)
     return substituted, tables
@@ -233,6 +240,9 @@ class ChdbTransport:
             return
         values = ", ".join(str(escape_param(_literal_ready(tuple(row)), None)) for row in rows)
         self._session.query(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")
+
+    def insert_columns(self, table: str, columns: Sequence[str], values: Sequence[Sequence]) -> None:
+        self.insert(table, columns, list(zip(*values, strict=True)))
 
     def create_database(self) -> None:
         """Creates the database and makes it the session's current one (chdb has no per-query database)."""

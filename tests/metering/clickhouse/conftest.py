@@ -29,6 +29,11 @@ class CountingTransport:
         if self.crash_after_insert:
             raise RuntimeError("the flusher died before marking its batch flushed")
 
+    def insert_columns(self, table, columns, values):
+        self.transport.insert_columns(table, columns, values)
+        if self.crash_after_insert:
+            raise RuntimeError("the flusher died before marking its batch flushed")
+
 
 @pytest.fixture(params=sorted(ENGINES))
 def transport(request, db):

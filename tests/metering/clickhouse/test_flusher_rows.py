@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from metering.models import Event
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
+from metering.stores.clickhouse.flusher import clickhouse_row
+from metering.stores.clickhouse.rows import EVENT_COLUMNS
 from tests.metering.clickhouse.builders import at, record, store_in_both
 from tests.metering.clickhouse.conftest import CountingTransport
 
@@ -20,9 +21,9 @@ class RecordingTransport(CountingTransport):
         super().__init__(transport)
         self.rows: list[tuple] = []
 
-    def insert(self, table, columns, rows):
-        self.rows.extend(rows)
-        super().insert(table, columns, rows)
+    def insert_columns(self, table, columns, values):
+        self.rows.extend(zip(*values, strict=True))
+        super().insert_columns(table, columns, values)
 
 
 def comparable(row: tuple) -> tuple:

@@ -4,8 +4,11 @@ batches, a killed Redis keeping every acknowledged event, and what happens when 
 import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from unittest import mock
+from uuid import uuid4
 
+import orjson
 import pytest
 import redis
 from django.conf import settings
@@ -14,6 +17,7 @@ from metering import services, tasks
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
 from metering.stores.clickhouse.inbox import EventInboxUnavailable, RedisEventInbox, inbox_namespace
+from metering.stores.clickhouse.timestamps import microseconds
 from tests.metering.clickhouse.builders import CODE, at, record
 from tests.metering.clickhouse.test_flusher import count_query
 from tests.metering.clickhouse.test_outage import test_servers
@@ -204,3 +208,40 @@ def test_the_flush_task_postpones_while_the_inbox_is_unreachable(transport):
 
     with mock.patch.object(tasks, "get_event_store", return_value=unreachable):
         assert tasks.flush_events() == 0
+
+
+def test_entries_appended_row_wise_by_the_previous_release_are_forwarded_like_column_wise_ones(
+    store, transport, organization
+):
+    """Before the inbox held columns, an entry was a JSON list of QueuedEvent rows under the field `events`; an upgrade
+    finds such entries waiting and must forward them, property columns worked out by the flusher."""
+    organization_id = str(organization.id)
+    old_entry = [
+        [organization_id, CODE, "sub_a", microseconds(at(hours=1)), "old-1", microseconds(at()), str(uuid4()),
+         '{"value": 2.5, "region": "eu"}', None, ""],
+        [organization_id, CODE, "sub_a", microseconds(at(hours=2)), "old-2", microseconds(at()), str(uuid4()),
+         '{"value": 10000000000000000000000000000001}', "12.5", "property_not_numeric"],
+    ]  # fmt: skip
+    inbox = store.inbox
+    inbox.client.xadd(inbox._stream_key(organization_id), {"events": orjson.dumps(old_entry)})
+    inbox.client.hincrby(inbox._backlog_key, organization_id, 2)
+    inbox.client.sadd(inbox._organizations_key, organization_id)
+    assert store.insert([record(organization.id, "new-1", at(hours=3), {"value": 2.5, "region": "eu"})]).accepted
+
+    assert store.flush() == 3
+
+    query = f"""SELECT transaction_id, properties, property_keys, property_values, numeric_keys, numeric_values,
+        precise_total_amount_cents FROM {EVENTS_TABLE} WHERE organization_id = %(organization_id)s ORDER BY transaction_id"""
+    rows = [
+        (*row[:5], [Decimal(str(number)) for number in row[5]], row[6])
+        for row in transport.execute(query, {"organization_id": organization_id})
+    ]
+    assert rows == [
+        ("new-1", '{"value":2.5,"region":"eu"}', ["value", "region"], ["2.5", "eu"], ["value"], [Decimal("2.5")], None),
+        ("old-1", '{"value": 2.5, "region": "eu"}', ["value", "region"], ["2.5", "eu"], ["value"], [Decimal("2.5")],
+         None),
+        # Past Decimal(38, 12): kept as its string, never as a number.
+        ("old-2", '{"value": 10000000000000000000000000000001}', ["value"], ["10000000000000000000000000000001"],
+         [], [], "12.5"),
+    ]  # fmt: skip
+    assert store.inbox.backlog(organization.id) == 0

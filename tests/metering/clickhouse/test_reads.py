@@ -15,7 +15,8 @@ import pytest
 from metering.models import Event
 from metering.stores.base import EventListFilters, EventRecord
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
+from metering.stores.clickhouse.flusher import clickhouse_row
+from metering.stores.clickhouse.rows import EVENT_COLUMNS
 from metering.stores.sql import SqlEventStore
 from metering.stores.sql.events import event_row
 from tests.metering.clickhouse.builders import at, record

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from metering.stores.base import Aggregation, UsageQuery
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE, MIGRATIONS, Migration
-from metering.stores.clickhouse.flusher import EVENT_COLUMNS, clickhouse_row
+from metering.stores.clickhouse.flusher import clickhouse_row
+from metering.stores.clickhouse.rows import EVENT_COLUMNS
 from metering.stores.clickhouse.schema import APPLIED_MIGRATIONS, schema_migrate
 from metering.stores.clickhouse.transport import DriverTransport
 from metering.stores.sql.events import event_row
