@@ -8,6 +8,11 @@ from metering.stores.clickhouse import ClickHouseEventStore
 logger = structlog.get_logger(__name__)
 
 
+# How long one periodic flush keeps forwarding while full batches wait (sustained ingestion); the flush lock keeps the
+# next ticks' tasks off the organizations it holds meanwhile.
+FLUSH_FOLLOW_SECONDS = 30
+
+
 @shared_task(name="metering.flush_events", ignore_result=True)
 def flush_events() -> int:
     """Forwards pending inbox events to ClickHouse (nothing to do with the SQL store). While ClickHouse (or the
@@ -16,7 +21,7 @@ def flush_events() -> int:
     if not isinstance(store, ClickHouseEventStore):
         return 0
     try:
-        return store.flush()
+        return store.flush(follow_seconds=FLUSH_FOLLOW_SECONDS)
     except ServiceUnavailable as error:
         logger.warning("events_flush_postponed", reason=str(error))
         return 0

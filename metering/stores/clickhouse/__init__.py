@@ -29,12 +29,15 @@ class ClickHouseEventStore(ClickHouseEventReads, ClickHouseUsageAggregation):
         """clickhouse://user:password@host:port/database (native protocol)."""
         return cls(DriverTransport.from_url(url))
 
-    def flush(self, *, organization_id: UUID | None = None, wait_for_locked: bool = False) -> int:
+    def flush(
+        self, *, organization_id: UUID | None = None, wait_for_locked: bool = False, follow_seconds: float = 0
+    ) -> int:
         return events_flush(
             transport=self.transport,
             inbox=self.inbox,
             organization_id=organization_id,
             wait_for_locked=wait_for_locked,
+            follow_seconds=follow_seconds,
         )
 
     def flush_for_reading(self, organization_id: UUID) -> None:

@@ -199,6 +199,15 @@ class RedisEventInbox:
                 return int(self.client.hget(self._backlog_key, str(organization_id)) or 0)
             return sum(int(count) for count in self.client.hvals(self._backlog_key))
 
+    def backlogs(self) -> dict[str, int]:
+        """Events waiting for the flusher, per organization that has any."""
+        with self._unavailable_on_errors():
+            return {
+                organization.decode(): int(count)
+                for organization, count in self.client.hgetall(self._backlog_key).items()
+                if int(count) > 0
+            }
+
     def appended(self, organization_id: UUID) -> int:
         """Events ever acknowledged for the organization (an operator's and the benchmark's counter)."""
         with self._unavailable_on_errors():

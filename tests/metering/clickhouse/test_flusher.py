@@ -1,6 +1,7 @@
 """The flusher forwards each inbox event exactly once: a crash between the ClickHouse insert and settling the
 entries, or ClickHouse being unreachable, never loses or doubles an event, in `events` or in the rollups."""
 
+import time
 from unittest import mock
 
 import pytest
@@ -130,3 +131,63 @@ def test_the_flush_task_has_nothing_to_do_with_the_sql_store(settings):
         assert tasks.flush_events() == 0
     finally:
         tasks.get_event_store.cache_clear()
+
+
+class IngestingDuringInserts(CountingTransport):
+    """Each of the first `rounds` inserts is followed by `per_round` events acknowledged meanwhile (ingestion goes on
+    while a flush runs)."""
+
+    def __init__(self, transport, store, organization, *, rounds: int, per_round: int, insert_seconds: float = 0):
+        super().__init__(transport)
+        self.store, self.organization = store, organization
+        self.rounds, self.per_round, self.inserts = rounds, per_round, 0
+        self.insert_seconds = insert_seconds
+
+    def insert_columns(self, table, columns, values):
+        super().insert_columns(table, columns, values)
+        time.sleep(self.insert_seconds)
+        self.inserts += 1
+        if self.inserts <= self.rounds:
+            store_events(self.store, self.organization, count=self.per_round, prefix=f"during-{self.inserts}")
+
+
+@pytest.mark.parametrize(
+    ("follow_seconds", "per_round", "settled", "left"),
+    [
+        (0, 10, 10, 10),  # one pass: what arrived during it waits for the next tick
+        (30, 10, 40, 0),  # a full batch arrived during each pass: followed until ingestion stopped
+        (30, 4, 10, 4),  # less than a full batch waits: left for the next tick
+    ],
+)
+def test_the_periodic_flush_follows_sustained_ingestion_while_full_batches_wait(
+    store, transport, organization, follow_seconds, per_round, settled, left
+):
+    store_events(store, organization, count=10)
+    ingesting = IngestingDuringInserts(transport, store, organization, rounds=3, per_round=per_round)
+
+    flushed = events_flush(transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=follow_seconds)
+
+    assert (flushed, store.inbox.backlog(organization.id)) == (settled, left)
+    assert stored_counts(transport, organization)[0] == settled
+
+
+def test_following_stops_when_its_time_is_up(store, transport, organization):
+    store_events(store, organization, count=10)
+    ingesting = IngestingDuringInserts(transport, store, organization, rounds=100, per_round=10, insert_seconds=0.3)
+
+    flushed = events_flush(transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=0.5)
+
+    assert flushed == 20  # the first pass (0.3 s), one followed pass (0.6 s), past the time: stop
+    assert store.inbox.backlog(organization.id) == 10
+
+
+def test_the_flush_task_follows_for_its_time(store, transport, organization):
+    store_events(store, organization)
+
+    with (
+        mock.patch.object(tasks, "get_event_store", return_value=store),
+        mock.patch.object(store, "flush", return_value=EVENTS) as flush,
+    ):
+        assert tasks.flush_events() == EVENTS
+
+    flush.assert_called_once_with(follow_seconds=tasks.FLUSH_FOLLOW_SECONDS)
