@@ -8,7 +8,7 @@ from metering.stores.clickhouse import ClickHouseEventStore
 logger = structlog.get_logger(__name__)
 
 
-# How long one periodic flush keeps forwarding while full batches wait (sustained ingestion); the flush lock keeps the
+# How long one periodic flush keeps following sustained ingestion (flusher.events_flush); the flush lock keeps the
 # next ticks' tasks off the organizations it holds meanwhile.
 FLUSH_FOLLOW_SECONDS = 30
 

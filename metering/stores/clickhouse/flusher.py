@@ -36,6 +36,7 @@ from metering.stores.clickhouse.transport import StringTuple, Transport, ValuesT
 logger = structlog.get_logger(__name__)
 
 FLUSH_BATCH_SIZE = 20_000
+FOLLOW_MINIMUM_EVENTS = 2_000
 
 # Candidates by transaction_id (sent as an external table); the exact (organization, subscription, transaction) match
 # is made in Python. The organizations, codes and subscriptions narrow the scan to the primary key ranges the batch's
@@ -85,6 +86,7 @@ def events_flush(
     wait_for_locked: bool = False,
     batch_size: int = FLUSH_BATCH_SIZE,
     follow_seconds: float = 0,
+    follow_minimum: int = FOLLOW_MINIMUM_EVENTS,
 ) -> int:
     """Forwards waiting events (of one organization, or all) and returns how many were settled.
 
@@ -92,9 +94,12 @@ def events_flush(
     waits for it, so that every event acknowledged before the call is in ClickHouse when it returns. Raises
     UsageStoreUnavailable, leaving the events waiting, when ClickHouse cannot be reached.
 
-    follow_seconds: for that long, pass again over the organizations that a full batch waits for once the pass is
-    done. Under sustained ingestion the periodic flush then keeps forwarding full batches, where a single pass would
-    leave everything acknowledged during it (a second's worth at 20,000 events/s) for the next tick.
+    follow_seconds: for that long, pass again over the organizations for which at least follow_minimum events arrived
+    during the pass. Under sustained ingestion the periodic flush then forwards continuously, each pass taking what
+    arrived during the previous one (the faster events come, the larger and cheaper per event the batches), where a
+    single pass left everything acknowledged after it began waiting for the next tick, seconds later. Trickles wait
+    for the next tick instead: following them would insert a few events at a time, and ClickHouse wants few large
+    inserts.
     """
     deadline = time.monotonic() + follow_seconds
     settled = _legacy_queue_flush(
@@ -109,7 +114,7 @@ def events_flush(
         organizations = [
             organization
             for organization, waiting in inbox.backlogs().items()
-            if waiting >= batch_size and organization in organizations
+            if waiting >= follow_minimum and organization in organizations
         ]
     return settled
 

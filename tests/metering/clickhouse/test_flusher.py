@@ -155,17 +155,19 @@ class IngestingDuringInserts(CountingTransport):
     ("follow_seconds", "per_round", "settled", "left"),
     [
         (0, 10, 10, 10),  # one pass: what arrived during it waits for the next tick
-        (30, 10, 40, 0),  # a full batch arrived during each pass: followed until ingestion stopped
-        (30, 4, 10, 4),  # less than a full batch waits: left for the next tick
+        (30, 10, 40, 0),  # enough arrived during each pass: followed until ingestion stopped
+        (30, 4, 10, 4),  # a trickle: left for the next tick
     ],
 )
-def test_the_periodic_flush_follows_sustained_ingestion_while_full_batches_wait(
+def test_the_periodic_flush_follows_sustained_ingestion(
     store, transport, organization, follow_seconds, per_round, settled, left
 ):
     store_events(store, organization, count=10)
     ingesting = IngestingDuringInserts(transport, store, organization, rounds=3, per_round=per_round)
 
-    flushed = events_flush(transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=follow_seconds)
+    flushed = events_flush(
+        transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=follow_seconds, follow_minimum=5
+    )
 
     assert (flushed, store.inbox.backlog(organization.id)) == (settled, left)
     assert stored_counts(transport, organization)[0] == settled
@@ -175,7 +177,7 @@ def test_following_stops_when_its_time_is_up(store, transport, organization):
     store_events(store, organization, count=10)
     ingesting = IngestingDuringInserts(transport, store, organization, rounds=100, per_round=10, insert_seconds=0.3)
 
-    flushed = events_flush(transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=0.5)
+    flushed = events_flush(transport=ingesting, inbox=store.inbox, batch_size=10, follow_seconds=0.5, follow_minimum=5)
 
     assert flushed == 20  # the first pass (0.3 s), one followed pass (0.6 s), past the time: stop
     assert store.inbox.backlog(organization.id) == 10
