@@ -1,6 +1,14 @@
+import json
+import re
+
 import orjson
 from django.conf import settings
 from rest_framework import exceptions, parsers, status
+
+# orjson reads an integer beyond 64 bits as a float (1e+29 for 100000000000000000000000000001), which would silently
+# round a usage value; such a body (any run of 19 digits or more, which also matches long digit strings) is read by the
+# standard library instead, which keeps integers exact.
+_LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -26,7 +34,23 @@ class LimitedJSONParser(parsers.BaseParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise PayloadTooLarge()
+        if _LONG_DIGIT_RUN.search(body):
+            return _exact_loads(body)
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+
+
+def _exact_loads(body: bytes):
+    """What orjson accepts, with exact integers: no NaN or Infinity, no lone surrogates."""
+    try:
+        data = json.loads(body, parse_constant=_refuse_constant)
+        json.dumps(data, ensure_ascii=False).encode()  # a lone surrogate ("\ud800") cannot be encoded
+    except (ValueError, UnicodeError) as exc:  # JSONDecodeError is a ValueError
+        raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+    return data
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")

@@ -248,3 +248,19 @@ def test_the_event_operations_are_documented():
     assert {"post", "get"} <= set(schema["paths"]["/api/v1/events"])
     assert "post" in schema["paths"]["/api/v1/events/batch"]
     assert "get" in schema["paths"]["/api/v1/events/{transaction_id}"]
+
+
+def test_integers_beyond_64_bits_are_stored_read_and_answered_exactly(api, organization, catalog):
+    """The API's JSON parser is orjson, which reads such an integer as a float: 1e+23 would be summed."""
+    big = 123456789012345678901234  # 24 digits: Decimal(38, 12) sums it exactly
+    payload = event_payload(transaction_id="tr_big", timestamp=NOW_SECONDS, properties={"calls": big, "n": -(2**70)})
+
+    response = post_event(api, payload)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["event"]["properties"] == {"calls": big, "n": -(2**70)}
+    assert response.json()["event"]["diagnostics"] == []
+    assert Event.objects.get().properties == {"calls": big, "n": -(2**70)}
+    answered = api.get(f"{EVENTS}/tr_big")
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["event"]["properties"] == {"calls": big, "n": -(2**70)}
