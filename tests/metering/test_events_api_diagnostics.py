@@ -82,6 +82,16 @@ def test_property_and_metric_diagnostics(api, metrics, subscription, code, prope
     assert diagnose(api, code=code, properties=properties) == expected
 
 
+def test_equal_values_of_other_types_are_diagnosed_apart(api, metrics, subscription):
+    """The diagnosis remembers values it has seen; True == 1 == 1.0 as keys, but True is not a number."""
+    answers = [
+        diagnose(api, transaction_id=f"tr_{index}", code="bytes", properties={"value": value})
+        for index, value in enumerate([1, True, 1.0, True, "1", 1])
+    ]
+
+    assert answers == [[], ["property_not_numeric"], [], ["property_not_numeric"], [], []]
+
+
 def test_an_unknown_subscription(api, metrics):
     assert diagnose(api, code="calls", external_subscription_id="nobody") == ["subscription_not_found"]
 

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from uuid import UUID
 
 import orjson
@@ -174,10 +175,7 @@ class RedisEventInbox:
         arguments: list = [self.deduplication_seconds, f"{self.namespace}:seen:"]
         for members in groups.values():
             columns = records_columns([events[index] for index in members])
-            ids = "\0".join(
-                f"{subscription}\0{transaction}"
-                for subscription, transaction in zip(columns[SUBSCRIPTION], columns[TRANSACTION], strict=True)
-            )
+            ids = "\0".join(chain.from_iterable(zip(columns[SUBSCRIPTION], columns[TRANSACTION], strict=True)))
             arguments += [columns[ORGANIZATION][0], len(members), orjson.dumps(columns), ids]
         keys = [
             self._backlog_key,

@@ -12,7 +12,7 @@ and ClickHouse's literal parser read a Decimal column's value from its text.
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from decimal import Decimal
 
 import orjson
 
@@ -98,57 +98,51 @@ def property_columns(properties: dict, values: PropertyValues) -> tuple[list, li
 
 
 def records_columns(records: Sequence[EventRecord], values: PropertyValues = _PROCESS_VALUES) -> Columns:
-    """The records' `events` rows, column-wise; a batch shares its organization and receipt time, mostly its
-    timestamps, whose texts and microseconds are worked out once."""
-    columns: Columns = [[] for _name in EVENT_COLUMNS]
-    (
-        organization_ids,
-        codes,
-        subscriptions,
-        timestamps,
-        transactions,
-        ingested_ats,
-        event_ids,
-        texts,
-        property_keys,
-        property_values,
+    """The records' `events` rows, column-wise: one comprehension per column (a batch shares its organization and
+    receipt time, mostly its timestamps, whose texts and microseconds are worked out once)."""
+    properties = [record.properties for record in records]
+    property_rows = [property_columns(item, values) for item in properties]
+    keys, strings, numeric_keys, numbers = (
+        [list(column) for column in zip(*property_rows, strict=True)] if records else [[], [], [], []]
+    )
+    return [
+        _organization_texts(records),
+        [record.code for record in records],
+        [record.external_subscription_id for record in records],
+        _once_each([record.timestamp for record in records], microseconds),
+        [record.transaction_id for record in records],
+        _once_each([record.ingested_at for record in records], microseconds),
+        [str(record.lago_id) for record in records],
+        [json_text(item) if item else "{}" for item in properties],
+        keys,
+        strings,
         numeric_keys,
-        numeric_values,
-        removes,
-        amounts,
-        diagnostics,
-    ) = columns
-    organization_texts: dict[object, str] = {}
-    instants: dict[datetime, int] = {}
-    for record in records:
-        organization_id = organization_texts.get(record.organization_id)
-        if organization_id is None:
-            organization_id = organization_texts[record.organization_id] = str(record.organization_id)
-        timestamp = instants.get(record.timestamp)
-        if timestamp is None:
-            timestamp = instants[record.timestamp] = microseconds(record.timestamp)
-        ingested_at = instants.get(record.ingested_at)
-        if ingested_at is None:
-            ingested_at = instants[record.ingested_at] = microseconds(record.ingested_at)
-        properties = record.properties
-        keys, strings, numbers_keys, numbers = property_columns(properties, values)
-        amount = record.precise_total_amount_cents
-        organization_ids.append(organization_id)
-        codes.append(record.code)
-        subscriptions.append(record.external_subscription_id)
-        timestamps.append(timestamp)
-        transactions.append(record.transaction_id)
-        ingested_ats.append(ingested_at)
-        event_ids.append(str(record.lago_id))
-        texts.append(json_text(properties) if properties else "{}")
-        property_keys.append(keys)
-        property_values.append(strings)
-        numeric_keys.append(numbers_keys)
-        numeric_values.append(numbers)
-        removes.append(int(is_remove(properties)))
-        amounts.append(f"{amount:f}" if amount is not None else None)
-        diagnostics.append(",".join(sorted(record.diagnostics)) if record.diagnostics else "")
-    return columns
+        numbers,
+        [int(is_remove(item)) for item in properties],
+        [
+            None if record.precise_total_amount_cents is None else f"{record.precise_total_amount_cents:f}"
+            for record in records
+        ],
+        [",".join(sorted(record.diagnostics)) if record.diagnostics else "" for record in records],
+    ]
+
+
+def _amount_text(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:f}"
+
+
+def _organization_texts(records: Sequence[EventRecord]) -> list[str]:
+    if not records:
+        return []
+    first = records[0].organization_id
+    if all(record.organization_id is first for record in records):  # a batch's records share one UUID object
+        return [str(first)] * len(records)
+    return _once_each([record.organization_id for record in records], str)
+
+
+def _once_each(items: list, convert) -> list:
+    converted: dict = {}
+    return [converted[item] if item in converted else converted.setdefault(item, convert(item)) for item in items]
 
 
 def json_text(properties: dict) -> str:
