@@ -91,6 +91,8 @@ def _measured(
         "postgresql": servers.postgres_pid,
         "clickhouse": servers.clickhouse_pid,
         "flusher": flusher,
+        "redis (inbox)": servers.inbox_pid,
+        "redis (cache)": servers.redis_pid,
     }
     with CpuMeter(roots) as meter:
         run = wrk_run(url=target, load=load, batches=batches)

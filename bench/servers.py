@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from redis import Redis as RedisClient
 
 from bench.cpu import pid_with_argument
 from scripts.test_servers import background, clickhouse, free_port, postgres, redis
@@ -43,6 +44,8 @@ class BenchServers:
     clickhouse_web_workers: int = DEFAULT_CLICKHOUSE_WEB_WORKERS
     redis_url: str | None = None
     inbox_url: str | None = None
+    redis_pid: int | None = None
+    inbox_pid: int | None = None
 
     def environment(self, *, clickhouse_store: bool, settings_module: str = SETTINGS_MODULE) -> dict[str, str]:
         """The environment of a production-style process: DEBUG off, persistent database connections, and with Redis
@@ -60,6 +63,16 @@ class BenchServers:
         if self.redis_url is not None:
             environment |= {"REDIS_URL": self.redis_url, "EVENTS_INBOX_REDIS_URL": self.inbox_url}
         return environment
+
+
+def _redis_pid(url: str | None) -> int | None:
+    if url is None:
+        return None
+    client = RedisClient.from_url(url)
+    try:
+        return int(client.info("server")["process_id"])
+    finally:
+        client.close()
 
 
 def _database_create(database_url: str) -> None:
@@ -104,6 +117,8 @@ def bench_servers(
             clickhouse_web_workers=clickhouse_web_workers,
             redis_url=redis_url,
             inbox_url=inbox_url,
+            redis_pid=_redis_pid(redis_url),
+            inbox_pid=_redis_pid(inbox_url),
         )
         _database_create(database_url)
         _manage(servers, "migrate", "--noinput")
