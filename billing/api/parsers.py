@@ -1,5 +1,4 @@
 import json
-import re
 
 import orjson
 from django.conf import settings
@@ -7,8 +6,10 @@ from rest_framework import exceptions, parsers, status
 
 # orjson reads an integer beyond 64 bits as a float (1e+29 for 100000000000000000000000000001), which would silently
 # round a usage value; such a body (any run of 19 digits or more, which also matches long digit strings) is read by the
-# standard library instead, which keeps integers exact.
-_LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
+# standard library instead, which keeps integers exact. Found by mapping every digit to "0" and everything else to a
+# space, then looking for 19 zeros: 20 us for a 100-event body, where the regex \d{19,} took 265 us.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -34,7 +35,7 @@ class LimitedJSONParser(parsers.BaseParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise PayloadTooLarge()
-        if _LONG_DIGIT_RUN.search(body):
+        if _LONG_DIGIT_RUN in body.translate(_DIGITS_AS_ZEROS):
             return _exact_loads(body)
         try:
             return orjson.loads(body)
