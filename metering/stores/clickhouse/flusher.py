@@ -102,8 +102,8 @@ def events_flush(
     during the pass (or within a second after it). Under sustained ingestion the periodic flush then forwards
     continuously, each pass taking what arrived during the previous one (the faster events come, the larger and
     cheaper per event the batches), where a single pass left everything acknowledged after it began waiting for the
-    next tick, seconds later. Trickles wait for the next tick instead: following them would insert a few events at a
-    time, and ClickHouse wants few large inserts.
+    next tick, seconds later. A trickle is not followed (it would insert a few events at a time, and ClickHouse wants
+    few large inserts): what arrived during the last wait is forwarded, anything later waits for the next tick.
     """
     deadline = time.monotonic() + follow_seconds
     settled = _legacy_queue_flush(
@@ -115,7 +115,13 @@ def events_flush(
             settled += _organization_flush(transport, inbox, organization, wait=wait_for_locked, batch_size=batch_size)
         if time.monotonic() >= deadline:
             break
-        organizations = _followed(inbox, organizations, follow_minimum)
+        following = _followed(inbox, organizations, follow_minimum)
+        if not following:
+            # Ingestion slowed down or stopped: what arrived meanwhile goes now rather than on the next tick.
+            left = [organization for organization, waiting in inbox.backlogs().items() if organization in organizations]
+            for organization in left:
+                settled += _organization_flush(transport, inbox, organization, wait=False, batch_size=batch_size)
+        organizations = following
     return settled
 
 
