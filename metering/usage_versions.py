@@ -25,7 +25,11 @@ def usage_changed(*, organization_id: UUID, external_subscription_ids: Iterable[
     token = uuid.uuid4().hex
     keys = {_key(organization_id, external_id): token for external_id in set(external_subscription_ids)}
     try:
-        cache.set_many(keys, timeout=VERSION_TTL_SECONDS)
+        if len(keys) == 1:  # a batch mostly has one subscription: one SET, where set_many pipelines a SET and an EXPIRE
+            [(key, value)] = keys.items()
+            cache.set(key, value, timeout=VERSION_TTL_SECONDS)
+        else:
+            cache.set_many(keys, timeout=VERSION_TTL_SECONDS)
     except Exception:  # noqa: BLE001 - the cache is an optimisation; readers fall back to computing
         logger.warning("usage_version.bump_failed", organization_id=str(organization_id), exc_info=True)
         with contextlib.suppress(Exception):
