@@ -118,7 +118,8 @@ def events_flush(
         following = _followed(inbox, organizations, follow_minimum)
         if not following:
             # Ingestion slowed down or stopped: what arrived meanwhile goes now rather than on the next tick.
-            left = [organization for organization, waiting in inbox.backlogs().items() if organization in organizations]
+            among = set(organizations)
+            left = [organization for organization in inbox.backlogs() if organization in among]
             for organization in left:
                 settled += _organization_flush(transport, inbox, organization, wait=False, batch_size=batch_size)
         organizations = following
@@ -128,12 +129,12 @@ def events_flush(
 def _followed(inbox: RedisEventInbox, organizations: list[str], follow_minimum: int) -> list[str]:
     """The organizations for which follow_minimum events are waiting, or will be within FOLLOW_WAIT_SECONDS: a pass
     can take less time than sustained ingestion needs to acknowledge that many."""
-    waited_until = time.monotonic() + FOLLOW_WAIT_SECONDS
+    waited_until, among = time.monotonic() + FOLLOW_WAIT_SECONDS, set(organizations)
     while True:
         followed = [
             organization
             for organization, waiting in inbox.backlogs().items()
-            if waiting >= follow_minimum and organization in organizations
+            if waiting >= follow_minimum and organization in among
         ]
         if followed or time.monotonic() >= waited_until:
             return followed
