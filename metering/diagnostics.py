@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from uuid import UUID
 
-from metering.plain_rows import plain_rows
+from metering.plain_rows import PlainQuery, plain_rows_together
 from metering.stores.base import EventRecord, PropertyValue
 from metering.usage import counted_number, exact_number
 from plans.models import BillableMetric, Subscription
@@ -63,13 +63,11 @@ class SubscriptionSpans:
 
     @classmethod
     def load(cls, *, organization_id: UUID, external_ids: Iterable[str]) -> "SubscriptionSpans":
-        rows = plain_rows(
-            Subscription,
-            ("external_id", "id", "customer", "status", "started_at", "terminated_at"),
-            organization_id=organization_id,
-            among=("external_id", external_ids),
-            order_by="started_at",
-        )
+        [rows] = plain_rows_together(_spans_query(organization_id, external_ids))
+        return cls.of_rows(rows)
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple]) -> "SubscriptionSpans":
         spans: dict[str, list[SubscriptionSpan]] = {}
         for external_id, *fields in rows:
             spans.setdefault(external_id, []).append(SubscriptionSpan(*fields))
@@ -85,14 +83,36 @@ class SubscriptionSpans:
         return None
 
 
-def metric_fields(*, organization_id: UUID, codes: Iterable[str]) -> dict[str, MetricField]:
-    """The organization's billable metrics among `codes`, in one query."""
-    rows = plain_rows(
+def diagnosis_reads(
+    *, organization_id: UUID, external_ids: Iterable[str], codes: Iterable[str]
+) -> tuple[SubscriptionSpans, dict[str, MetricField]]:
+    """A batch's subscriptions and metrics, read together (one round trip on PostgreSQL)."""
+    span_rows, metric_rows = plain_rows_together(
+        _spans_query(organization_id, external_ids), _metrics_query(organization_id, codes)
+    )
+    return SubscriptionSpans.of_rows(span_rows), _metric_fields_of(metric_rows)
+
+
+def _spans_query(organization_id: UUID, external_ids: Iterable[str]) -> PlainQuery:
+    return PlainQuery(
+        Subscription,
+        ("external_id", "id", "customer", "status", "started_at", "terminated_at"),
+        organization_id=organization_id,
+        among=("external_id", external_ids),
+        order_by="started_at",
+    )
+
+
+def _metrics_query(organization_id: UUID, codes: Iterable[str]) -> PlainQuery:
+    return PlainQuery(
         BillableMetric,
         ("code", "aggregation_type", "field_name"),
         organization_id=organization_id,
         among=("code", codes),
     )
+
+
+def _metric_fields_of(rows: Iterable[tuple]) -> dict[str, MetricField]:
     return {
         code: MetricField(aggregation_type=aggregation_type, field_name=field_name)
         for code, aggregation_type, field_name in rows

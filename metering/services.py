@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.errors import ValidationFailed
 from billing.models import Organization
-from metering.diagnostics import SubscriptionSpans, event_diagnosis, metric_fields
+from metering.diagnostics import diagnosis_reads, event_diagnosis
 from metering.ingest_listeners import events_ingested
 from metering.ingestion import events_parse
 from metering.selectors import EventDetail
@@ -44,10 +44,11 @@ def events_ingest(
         raise ValidationFailed(parsed.errors)
 
     records = parsed.records
-    spans = SubscriptionSpans.load(
-        organization_id=organization.id, external_ids={record.external_subscription_id for record in records}
+    spans, metrics = diagnosis_reads(
+        organization_id=organization.id,
+        external_ids={record.external_subscription_id for record in records},
+        codes={record.code for record in records},
     )
-    metrics = metric_fields(organization_id=organization.id, codes={record.code for record in records})
     covering = []
     for record in records:
         record.diagnostics, span = event_diagnosis(record, metrics=metrics, subscriptions=spans)

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from metering.plain_rows import plain_rows
+from metering.plain_rows import PlainQuery, plain_rows, plain_rows_together
 from plans.models import BillableMetric, Subscription
 from tests.factories.plans import BillableMetricFactory
 from tests.factories.subscriptions import SubscriptionFactory
@@ -78,3 +80,26 @@ def test_metric_rows_and_nothing_asked(organization, other_organization):
 
     assert rows == [("calls", "sum_agg", "n")]
     assert plain_rows(BillableMetric, ("code",), organization_id=organization.id, among=("code", [])) == []
+
+
+def test_queries_run_together_answer_as_each_alone_in_one_round_trip_on_postgresql(organization, subscriptions):
+    BillableMetricFactory(organization=organization, code="calls", aggregation_type="sum_agg", field_name="n")
+    queries = [
+        PlainQuery(Subscription, SUBSCRIPTION_FIELDS, organization.id, ("external_id", ["sub 'quoted'"]), "started_at"),
+        PlainQuery(BillableMetric, ("code",), organization.id, ("code", [])),  # nothing asked: no statement
+        PlainQuery(BillableMetric, ("code", "aggregation_type", "field_name"), organization.id, ("code", ["calls"])),
+        PlainQuery(Subscription, ("external_id", "status"), organization.id, ("external_id", ["pending", "x"])),
+    ]
+    alone = [
+        plain_rows(
+            query.model, query.fields, organization_id=organization.id, among=query.among, order_by=query.order_by
+        )
+        for query in queries
+    ]
+
+    with CaptureQueriesContext(connection) as statements:
+        together = plain_rows_together(*queries)
+
+    assert together == alone
+    assert [len(rows) for rows in together] == [2, 0, 1, 1]
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 3)
