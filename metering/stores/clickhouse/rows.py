@@ -38,7 +38,6 @@ EVENT_COLUMNS = (
     "diagnostics",
 )
 ORGANIZATION, CODE, SUBSCRIPTION, TIMESTAMP, TRANSACTION = range(5)
-PROPERTIES = EVENT_COLUMNS.index("properties")
 
 # One list per EVENT_COLUMNS name, all of one length.
 Columns = list[list]
@@ -175,7 +174,3 @@ def rows_columns(rows: Iterable[tuple]) -> Columns:
     """Rows in EVENT_COLUMNS order, column-wise."""
     columns = [list(column) for column in zip(*rows, strict=True)]
     return columns or [[] for _name in EVENT_COLUMNS]
-
-
-def columns_rows(columns: Columns) -> list[tuple]:
-    return list(zip(*columns, strict=True))
