@@ -60,6 +60,7 @@ class SubscriptionSpans:
 
     def __init__(self, spans: dict[str, list[SubscriptionSpan]]):
         self._spans = spans
+        self._covering: dict[tuple[str, datetime], SubscriptionSpan | None] = {}  # a batch's events share timestamps
 
     @classmethod
     def load(cls, *, organization_id: UUID, external_ids: Iterable[str]) -> "SubscriptionSpans":
@@ -77,10 +78,15 @@ class SubscriptionSpans:
         return external_id in self._spans
 
     def covering(self, external_id: str, timestamp: datetime) -> SubscriptionSpan | None:
-        for span in self._spans.get(external_id, ()):
-            if span.covers(timestamp):
-                return span
-        return None
+        key = (external_id, timestamp)
+        try:
+            return self._covering[key]
+        except KeyError:
+            pass
+        found = self._covering[key] = next(
+            (span for span in self._spans.get(external_id, ()) if span.covers(timestamp)), None
+        )
+        return found
 
 
 def diagnosis_reads(

@@ -4,6 +4,7 @@ serializers here only document them. Responses match lago-python-client's EventR
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from uuid import UUID
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -106,9 +107,13 @@ def _seconds(value: datetime) -> str:
     return value.astimezone(UTC).strftime(api_settings.DATETIME_FORMAT)
 
 
-@lru_cache(maxsize=4096)  # a batch's events share a few subscriptions and customers
-def _optional_str(value) -> str | None:
-    return None if value is None else str(value)
+def _optional_str(value: UUID | None) -> str | None:
+    return None if value is None else _uuid_text(value.int)
+
+
+@lru_cache(maxsize=4096)  # a batch's events share a few subscriptions and customers; keyed by the int, hashed in C
+def _uuid_text(number: int) -> str:
+    return str(UUID(int=number))
 
 
 def _decimal_string(amount: Decimal | None) -> str | None:

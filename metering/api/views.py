@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from billing.api.schema import PAGINATION_PARAMETERS, enveloped, errors, listed
 from billing.api.views import OrganizationAPIView
 from billing.errors import ValidationFailed
+from metering.api.parsers import EventBatchParser
 from metering.api.serializers import (
     EventBatchInputSerializer,
     EventInputSerializer,
@@ -47,6 +48,8 @@ class EventListCreateView(OrganizationAPIView):
 
 
 class EventBatchView(OrganizationAPIView):
+    parser_classes = [EventBatchParser]
+
     @extend_schema(
         request=EventBatchInputSerializer,
         responses={

@@ -194,9 +194,7 @@ class RedisEventInbox:
         (also earlier in the same batch). Atomic under concurrent calls: one script decides."""
         if not events:
             return ()
-        groups: dict[UUID, list[int]] = {}
-        for index, event in enumerate(events):
-            groups.setdefault(event.organization_id, []).append(index)
+        groups = _organization_groups(events)
         arguments: list = [self.deduplication_seconds, f"{self.namespace}:seen:"]
         for members in groups.values():
             columns = records_columns([events[index] for index in members])
@@ -348,3 +346,15 @@ class FlushLock:
         with self.inbox._unavailable_on_errors():
             if not self.inbox._extend_lock(keys=[self.key], args=[self.token, LOCK_MILLISECONDS]):
                 raise EventInboxUnavailable("the flush lock expired: another flusher may have taken over")
+
+
+def _organization_groups(events: Sequence[EventRecord]) -> dict[UUID, list[int]]:
+    """The events' indexes per organization. An ingested batch shares one organization object, found without hashing
+    a UUID per event (UUID.__hash__ is Python code)."""
+    first = events[0].organization_id
+    if all(event.organization_id is first for event in events):
+        return {first: list(range(len(events)))}
+    groups: dict[UUID, list[int]] = {}
+    for index, event in enumerate(events):
+        groups.setdefault(event.organization_id, []).append(index)
+    return groups
