@@ -1,3 +1,4 @@
+import pickle
 import time
 import uuid
 
@@ -41,3 +42,24 @@ def test_a_batch_of_ids_shares_one_millisecond_and_has_no_repeats():
     assert {value.variant for value in values} == {uuid.RFC_4122}
     milliseconds = {value.int >> 80 for value in values}
     assert len(milliseconds) == 1 and before <= milliseconds.pop() <= after
+
+
+def test_an_id_reads_like_the_plain_uuid_of_its_bits_and_is_equal_to_it():
+    for value in time_ordered_uuids(50):
+        plain = uuid.UUID(int=value.int)
+        assert str(value) == str(plain) == value.hex[:8] + "-" + str(plain)[9:]
+        assert value == plain and hash(value) == hash(plain)
+        assert uuid.UUID(str(value)) == value
+
+
+def test_an_id_pickles_as_a_plain_uuid():
+    value = time_ordered_uuid()
+    restored = pickle.loads(pickle.dumps(value))
+    assert type(restored) is uuid.UUID and restored == value and str(restored) == str(value)
+
+
+def test_both_random_fields_vary_within_a_batch():
+    values = time_ordered_uuids(200)
+    rand_a = {(value.int >> 64) & 0xFFF for value in values}
+    rand_b = {value.int & ((1 << 62) - 1) for value in values}
+    assert len(rand_a) > 100 and len(rand_b) == 200
