@@ -14,6 +14,7 @@ import pytest
 
 from metering.models import Event
 from metering.stores.base import EventListFilters, EventRecord
+from metering.stores.clickhouse import reads
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
 from metering.stores.clickhouse.flusher import clickhouse_row
 from metering.stores.clickhouse.rows import EVENT_COLUMNS
@@ -228,3 +229,62 @@ def test_of_two_copies_of_a_key_the_latest_received_is_read(store, transport, ev
     assert listed_c == got
     assert got.timestamp == at(hours=3, microseconds=1)
     assert listed(store, organization, EventListFilters(code="bytes")) == (["d", "c"], 2)
+
+
+class _QueryLog:
+    """Records the statements a transport runs, and runs them."""
+
+    def __init__(self, transport):
+        self.transport, self.statements = transport, []
+
+    def execute(self, query, params=None):
+        self.statements.append(query)
+        return self.transport.execute(query, params)
+
+
+def test_a_newer_copy_received_earlier_gives_way_to_the_latest_received(store, transport, events, organization):
+    store.flush()
+    [c] = [record for record in events if record.transaction_id == "c"]
+    row = dict(zip(EVENT_COLUMNS, clickhouse_row(event_row(c)), strict=True))
+    # The newest row of all, but received before c itself and under another id: not the copy that is read.
+    stale = {
+        **row,
+        "timestamp_us": row["timestamp_us"] + 10 * 3_600_000_000,
+        "ingested_at_us": row["ingested_at_us"] - 1,
+        "event_id": str(uuid4()),
+    }
+    transport.insert(EVENTS_TABLE, EVENT_COLUMNS, [tuple(stale.values())])
+
+    assert listed(store, organization, limit=2) == (["a", "g"], 9)
+    assert listed(store, organization) == (["a", "g", "h", "f", "e", "d", "c", "b", "a"], 9)
+    assert store.get(organization_id=organization.id, transaction_id="c").timestamp == at(hours=3)
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 3), (3, 3), (8, 5), (20, 5)])
+def deduplicates_every_row(statements: list[str]) -> bool:
+    return any(reads.LIST_EVENTS.format(conditions="") in sql for sql in statements)
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 3), (3, 3), (8, 5), (20, 5)])
+def test_first_pages_are_taken_from_the_newest_rows_without_deduplicating_every_row(
+    store, events, organization, monkeypatch, offset, limit
+):
+    store.flush()
+    log = _QueryLog(store.transport)
+    monkeypatch.setattr(store, "transport", log)
+
+    assert_same_as_sql_store(store, organization, offset=offset, limit=limit)
+    assert log.statements and not deduplicates_every_row(log.statements)
+
+
+@pytest.mark.parametrize(("offset", "limit", "deduplicated"), [(3, 2, False), (3, 3, True), (0, 5, False), (0, 6, True)])
+def test_pages_past_the_newest_rows_limit_deduplicate_every_row(
+    store, events, organization, monkeypatch, offset, limit, deduplicated
+):
+    store.flush()
+    log = _QueryLog(store.transport)
+    monkeypatch.setattr(store, "transport", log)
+    monkeypatch.setattr(reads, "FAST_PAGE_MAX_ROWS", 5)
+
+    assert_same_as_sql_store(store, organization, offset=offset, limit=limit)
+    assert deduplicates_every_row(log.statements) is deduplicated
