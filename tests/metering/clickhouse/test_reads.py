@@ -277,7 +277,9 @@ def test_first_pages_are_taken_from_the_newest_rows_without_deduplicating_every_
     assert log.statements and not deduplicates_every_row(log.statements)
 
 
-@pytest.mark.parametrize(("offset", "limit", "deduplicated"), [(3, 2, False), (3, 3, True), (0, 5, False), (0, 6, True)])
+@pytest.mark.parametrize(
+    ("offset", "limit", "deduplicated"), [(3, 2, False), (3, 3, True), (0, 5, False), (0, 6, True)]
+)
 def test_pages_past_the_newest_rows_limit_deduplicate_every_row(
     store, events, organization, monkeypatch, offset, limit, deduplicated
 ):
