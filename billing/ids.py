@@ -31,6 +31,7 @@ class TimeOrderedUUID(UUID):
 
 _new = UUID.__new__
 _set = object.__setattr__
+_UNKNOWN_SAFETY = SafeUUID.unknown  # an enum member read from its class goes through a descriptor each time
 
 
 def time_ordered_uuid() -> UUID:
@@ -49,7 +50,7 @@ def time_ordered_uuids(count: int) -> list[UUID]:
     for start in range(0, 16 * count, 16):
         made = _new(TimeOrderedUUID)
         _set(made, "int", int.from_bytes(raw[start : start + 16]))
-        _set(made, "is_safe", SafeUUID.unknown)
+        _set(made, "is_safe", _UNKNOWN_SAFETY)
         _set(made, "_text", _dashed(text[2 * start : 2 * start + 32]))
         ids.append(made)
     return ids
