@@ -49,3 +49,14 @@ def to_cents(amount: Decimal, currency: str) -> int:
 
 def from_cents(cents: int, currency: str) -> Decimal:
     return (Decimal(cents) / minor_unit_factor(currency)).quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)))
+
+
+def plain_decimal(value: Decimal) -> str:
+    """The shortest plain form, exactly: 0.2200 gives "0.22", 1E+2 gives "100", -0 gives "0".
+
+    Not Decimal.normalize(), which rounds to the context's 28 digits: a 40-digit amount came back shortened.
+    """
+    if value.is_zero():
+        return "0"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

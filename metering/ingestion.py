@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -28,6 +28,9 @@ MAX_TIMESTAMP_LEAD = timedelta(days=1)
 # Event.precise_total_amount_cents is DECIMAL(40, 15): 25 integer digits.
 AMOUNT_PLACES = Decimal("1e-15")
 AMOUNT_LIMIT = Decimal(10) ** 25
+# Quantizing to 15 places needs room for every digit (41 when rounding reaches 10**25): the default context's 28
+# made amounts from 10**13 up raise InvalidOperation.
+_AMOUNT_CONTEXT = Context(prec=41, rounding=ROUND_HALF_UP)
 
 UNIX_SECONDS = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -262,7 +265,9 @@ def _amount(value: Any, errors: dict) -> Decimal | None:
     if amount is None or not amount.is_finite():
         errors["precise_total_amount_cents"] = ["invalid_value"]
         return None
-    if abs(amount) >= AMOUNT_LIMIT:
+    # copy_abs, not abs(): abs() rounds to the context's precision, so 26 nines and a fraction compared as 10**25.
+    rounded = amount.quantize(AMOUNT_PLACES, context=_AMOUNT_CONTEXT) if amount.copy_abs() < AMOUNT_LIMIT else None
+    if rounded is None or rounded.copy_abs() >= AMOUNT_LIMIT:  # also what rounds up to 10**25
         errors["precise_total_amount_cents"] = ["value_is_out_of_range"]
         return None
-    return amount.quantize(AMOUNT_PLACES, rounding=ROUND_HALF_UP)
+    return rounded

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
-from billing.money import to_cents
+from billing.money import plain_decimal, to_cents
 
 INVALID_DATE = "invalid_date"
 
@@ -39,7 +39,7 @@ class ExactDecimalField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        return format(value.normalize(), "f")
+        return plain_decimal(value)
 
 
 @extend_schema_field(OpenApiTypes.DOUBLE)

@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal, format_percent
 
-from billing.money import minor_unit_exponent
+from billing.money import minor_unit_exponent, plain_decimal
 
 DEFAULT_LOCALE = "en"
 # A unit price can be a fraction of a minor unit (0.00042 USD per call); past this many decimals it is rounded.
@@ -46,7 +46,7 @@ def format_unit_price(amount: Decimal, currency: str, locale: Locale) -> str:
 
 def format_quantity(value: Decimal, locale: Locale) -> str:
     """Units as billed, without trailing zeros: `1.234,5`, `10`."""
-    return format_decimal(Decimal(value).normalize(), locale=locale, decimal_quantization=False)
+    return format_decimal(Decimal(plain_decimal(Decimal(value))), locale=locale, decimal_quantization=False)
 
 
 def format_rate(percent: Decimal, locale: Locale) -> str:

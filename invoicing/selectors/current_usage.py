@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.errors import NotFound
 from billing.models import Organization
-from billing.money import to_cents
+from billing.money import plain_decimal, to_cents
 from customers.selectors import customer_get
 from invoicing.rating import FeeDraft, UsageWindow
 from invoicing.rating.charges import charge_fee_drafts_started
@@ -164,7 +164,7 @@ def _filters_usage(drafts: list[FeeDraft], currency: str) -> list[dict[str, Any]
 
 
 def _decimal(value: Decimal) -> str:
-    return "0" if value == 0 else format(value.normalize(), "f")
+    return plain_decimal(value)
 
 
 def _iso(moment: datetime) -> str:

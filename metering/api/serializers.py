@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from billing.money import plain_decimal
 from metering.diagnostics import Diagnostic
 from metering.ingestion import MAX_ID_LENGTH, UNIX_SECONDS, datetime_from_unix_seconds
 from metering.selectors import EventDetail
@@ -120,7 +121,7 @@ def _decimal_string(amount: Decimal | None) -> str | None:
     """Without the storage's trailing zeros: "12.5", not "12.500000000000000"."""
     if amount is None:
         return None
-    return format(amount.normalize(), "f") if amount else "0"
+    return plain_decimal(amount)
 
 
 class EventListFiltersInputSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation,
 from typing import Any, ClassVar, ParamSpec
 
 from billing.errors import ValidationFailed
+from billing.money import plain_decimal
 from plans.charge_models.usage import ChargeUsage
 
 DECIMAL_STRING = re.compile(r"\d{1,15}(\.\d{1,12})?")
@@ -52,9 +53,7 @@ def percent_of(value: Decimal, rate: Decimal) -> Decimal:
 
 def canonical_decimal(value: Decimal) -> str:
     """The shortest plain form: 0.2200 gives "0.22", 1E+2 gives "100", -0 gives "0"."""
-    if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
+    return plain_decimal(value)
 
 
 def bound_to_json(value: Decimal | None) -> int | float | None:

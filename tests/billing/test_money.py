@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.money import from_cents, is_valid_currency, minor_unit_exponent, round_to_minor_unit, to_cents
+from billing.money import (
+    from_cents,
+    is_valid_currency,
+    minor_unit_exponent,
+    plain_decimal,
+    round_to_minor_unit,
+    to_cents,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +54,28 @@ def test_cents_round_trip(cents, currency):
 def test_rounding_is_within_half_a_minor_unit(amount, currency):
     rounded = round_to_minor_unit(amount, currency)
     assert abs(rounded - amount) <= Decimal(1).scaleb(-minor_unit_exponent(currency)) / 2
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("0.2200", "0.22"),
+        ("1E+2", "100"),
+        ("-0", "0"),
+        ("0E-15", "0"),
+        ("12.500000000000000", "12.5"),
+        ("-0.000000000000001", "-0.000000000000001"),
+        ("100", "100"),
+        ("1234567890123456789012345.123456789012345", "1234567890123456789012345.123456789012345"),
+        ("99999999999999999999999999.999999999999", "99999999999999999999999999.999999999999"),
+    ],
+)
+def test_plain_decimal_is_exact_and_shortest(value, text):
+    assert plain_decimal(Decimal(value)) == text
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=15, min_value=-(10**25), max_value=10**25))
+def test_plain_decimal_reads_back_to_the_same_value(value):
+    text = plain_decimal(value)
+    assert Decimal(text) == value
+    assert "E" not in text and not (("." in text) and text.endswith("0"))

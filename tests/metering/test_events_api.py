@@ -1,6 +1,7 @@
 """POST /api/v1/events and /events/batch: what is accepted, what is refused (nothing stored), what is answered."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -89,6 +90,15 @@ def test_a_batch_is_stored_whole_and_answered_per_event_in_order(api, catalog):
     assert [event["transaction_id"] for event in body["events"]] == [f"tr_{i}" for i in range(100)]
     assert Event.objects.count() == 100
     assert sorted(Event.objects.values_list("properties__calls", flat=True)) == list(range(100))
+
+
+@pytest.mark.parametrize("amount", ["10000000000000", "1234567890123456789012345.123456789012345"])
+def test_an_amount_of_up_to_25_integer_digits_is_stored_exactly(api, catalog, amount):
+    response = post_batch(api, [event_payload(transaction_id="tr_big", precise_total_amount_cents=amount)])
+
+    assert response.status_code == 200, response.content
+    assert response.json()["events"][0]["precise_total_amount_cents"] == amount
+    assert Event.objects.get().precise_total_amount_cents == Decimal(amount)
 
 
 def test_explicit_nulls_are_absent_as_the_client_sends_them(api, catalog):

@@ -94,6 +94,11 @@ def test_refused_timestamps(timestamp, code):
         ({"precise_total_amount_cents": True}, {"precise_total_amount_cents": ["invalid_type"]}),
         ({"precise_total_amount_cents": {"a": 1}}, {"precise_total_amount_cents": ["invalid_type"]}),
         ({"precise_total_amount_cents": "1" * 26}, {"precise_total_amount_cents": ["value_is_out_of_range"]}),
+        (
+            {"precise_total_amount_cents": "-" + "9" * 25 + ".9999999999999996"},  # rounds to -10**25
+            {"precise_total_amount_cents": ["value_is_out_of_range"]},
+        ),
+        ({"precise_total_amount_cents": "1e100"}, {"precise_total_amount_cents": ["value_is_out_of_range"]}),
     ],
 )
 def test_refused_fields(overrides, errors):
@@ -137,6 +142,9 @@ def test_explicit_nulls_are_absent_and_unknown_keys_ignored():
         (12, Decimal(12)),
         (0.1, Decimal("0.1")),
         ("1.0000000000000005", Decimal("1.000000000000001")),
+        ("10000000000000", Decimal(10**13)),
+        ("9" * 25 + ".9999999999999994", Decimal("9" * 25 + ".999999999999999")),
+        (-(10**25) + 1, Decimal(-(10**25) + 1)),
     ],
 )
 def test_precise_total_amount_cents_is_an_exact_decimal(amount, expected):
