@@ -12,6 +12,8 @@ from rest_framework.renderers import BaseRenderer
 def _default(value):
     if isinstance(value, Decimal):
         return str(value)  # money and quantities stay exact strings, never floats
+    if isinstance(value, UUID):  # orjson writes uuid.UUID itself, not its subclasses (billing.ids.TimeOrderedUUID)
+        return str(value)
     if hasattr(value, "__html__") or isinstance(value, str):  # lazy translations and similar str-likes
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")

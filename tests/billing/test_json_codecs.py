@@ -10,6 +10,7 @@ from rest_framework.exceptions import ParseError
 
 from billing.api.parsers import LimitedJSONParser
 from billing.api.renderers import ORJSONRenderer
+from billing.ids import time_ordered_uuid
 
 BIG = 123456789012345678901234  # 24 digits: within Decimal(38, 12) usage values, beyond 64 bits
 
@@ -73,3 +74,10 @@ def test_the_renderer_writes_big_integers_exactly_and_everything_else_as_orjson_
 def test_the_renderer_still_refuses_what_it_cannot_write():
     with pytest.raises(TypeError):
         ORJSONRenderer().render({"value": BIG, "other": object()})
+
+
+def test_the_renderer_writes_a_time_ordered_uuid_as_any_uuid():
+    identifier = time_ordered_uuid()
+
+    assert json.loads(ORJSONRenderer().render({"id": identifier})) == {"id": str(UUID(int=identifier.int))}
+    assert json.loads(ORJSONRenderer().render({"id": identifier, "big": BIG})) == {"id": str(identifier), "big": BIG}
