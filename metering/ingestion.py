@@ -265,7 +265,7 @@ def _amount(value: Any, errors: dict) -> Decimal | None:
     if amount is None or not amount.is_finite():
         errors["precise_total_amount_cents"] = ["invalid_value"]
         return None
-    # copy_abs, not abs(): abs() rounds to the context's precision, so 26 nines and a fraction compared as 10**25.
+    # copy_abs, not abs(): abs() rounds to the context's precision, so 25 nines and a fraction compared as 10**25.
     rounded = amount.quantize(AMOUNT_PLACES, context=_AMOUNT_CONTEXT) if amount.copy_abs() < AMOUNT_LIMIT else None
     if rounded is None or rounded.copy_abs() >= AMOUNT_LIMIT:  # also what rounds up to 10**25
         errors["precise_total_amount_cents"] = ["value_is_out_of_range"]
