@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import chain
 from uuid import UUID
 
@@ -147,6 +148,18 @@ class EventInboxUnavailable(ServiceUnavailable):
 
 
 @dataclass(frozen=True)
+class OrganizationInbox:
+    """An organization's state in the inbox, for operators."""
+
+    organization_id: str
+    waiting: int  # acknowledged, not yet in ClickHouse
+    oldest_waiting_at: datetime | None  # when the oldest waiting batch was acknowledged
+    acknowledged: int  # ever
+    remembered_keys: int  # transaction keys held for deduplication (this window's bucket and the previous one)
+    remembered_bytes: int  # their Redis memory, as MEMORY USAGE estimates it
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     entry_id: str
     columns: Columns  # rows.EVENT_COLUMNS, column-wise
@@ -195,7 +208,7 @@ class RedisEventInbox:
         if not events:
             return ()
         groups = _organization_groups(events)
-        arguments: list = [self.deduplication_seconds, f"{self.namespace}:seen:"]
+        arguments: list = [self.deduplication_seconds, self._seen_prefix]
         for members in groups.values():
             columns = records_columns([events[index] for index in members])
             ids = "\0".join(chain.from_iterable(zip(columns[SUBSCRIPTION], columns[TRANSACTION], strict=True)))
@@ -295,6 +308,36 @@ class RedisEventInbox:
             with contextlib.suppress(redis.RedisError):
                 self._release_lock(keys=[key], args=[token])
 
+    def status(self) -> list[OrganizationInbox]:
+        """Every organization that ever had events acknowledged, by id."""
+        with self._unavailable_on_errors():
+            acknowledged = {key.decode(): int(count) for key, count in self.client.hgetall(self._appended_key).items()}
+            waiting = {key.decode(): int(count) for key, count in self.client.hgetall(self._backlog_key).items()}
+            bucket = int(self.client.time()[0]) // self.deduplication_seconds
+            organizations = sorted(acknowledged.keys() | waiting.keys())
+            pipeline = self.client.pipeline(transaction=False)
+            for organization in organizations:
+                pipeline.xrange(self._stream_key(organization), count=1)
+                for seen in (self._seen_key(organization, bucket), self._seen_key(organization, bucket - 1)):
+                    pipeline.hlen(seen)
+                    pipeline.memory_usage(seen)
+            answers = iter(pipeline.execute())
+        found = []
+        for organization in organizations:
+            oldest = next(answers)
+            current_keys, current_bytes, previous_keys, previous_bytes = (next(answers) for _ in range(4))
+            found.append(
+                OrganizationInbox(
+                    organization_id=organization,
+                    waiting=max(waiting.get(organization, 0), 0),
+                    oldest_waiting_at=_entry_time(oldest[0][0]) if oldest else None,
+                    acknowledged=acknowledged.get(organization, 0),
+                    remembered_keys=current_keys + previous_keys,
+                    remembered_bytes=(current_bytes or 0) + (previous_bytes or 0),
+                )
+            )
+        return found
+
     def clear(self) -> None:
         """Deletes everything of this namespace (tests, and a store's database being dropped)."""
         with self._unavailable_on_errors():
@@ -316,6 +359,14 @@ class RedisEventInbox:
 
     def _stream_key(self, organization_id: str) -> str:
         return f"{self.namespace}:stream:{organization_id}"
+
+    @property
+    def _seen_prefix(self) -> str:
+        return f"{self.namespace}:seen:"
+
+    def _seen_key(self, organization_id: str, bucket: int) -> str:
+        """The deduplication hash of a window-long bucket, named as _APPEND names it."""
+        return f"{self._seen_prefix}{organization_id}:{bucket}"
 
     def _require_durable(self) -> None:
         if self._durable_checked:
@@ -358,3 +409,8 @@ def _organization_groups(events: Sequence[EventRecord]) -> dict[UUID, list[int]]
     for index, event in enumerate(events):
         groups.setdefault(event.organization_id, []).append(index)
     return groups
+
+
+def _entry_time(entry_id: bytes) -> datetime:
+    """A stream entry id starts with the milliseconds of Redis's clock when it was added."""
+    return datetime.fromtimestamp(int(entry_id.split(b"-")[0]) / 1000, tz=UTC)
