@@ -6,17 +6,35 @@ transaction rolls back. Other databases (SQLite, the embedded default) use bulk_
 """
 
 from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 import psycopg
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
+# Wide enough to quantize any value a DecimalField can be handed to its places without rounding its integer part.
+_WIDE = Context(prec=1000, rounding=ROUND_HALF_EVEN, Emax=10**6, Emin=-(10**6))
+
+
+class DecimalOutOfRange(ValueError):
+    """A Decimal too large for its column: PostgreSQL refuses it (numeric field overflow), SQLite would store it."""
+
+    def __init__(self, model: type[models.Model], field: models.DecimalField, value: Decimal):
+        self.model, self.field, self.value = model, field, value
+        super().__init__(
+            f"{model.__name__}.{field.name} = {value} does not fit {field.max_digits} digits with "
+            f"{field.decimal_places} decimal places"
+        )
+
 
 def instances_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
-    """Inserts `instances` (primary keys already set, as UUIDs are) in one statement; auto_now fields are filled."""
+    """Inserts `instances` (primary keys already set, as UUIDs are) in one statement; auto_now fields are filled.
+
+    Raises DecimalOutOfRange, inserting nothing, when a Decimal does not fit its column, on every database alike."""
     if not instances:
         return
+    _decimals_check(model, instances)
     if connection.vendor != "postgresql":
         model.objects.bulk_create(instances)
         return
@@ -55,3 +73,22 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
     if isinstance(field, models.FileField):
         return _file_name
     return _as_is
+
+
+def _decimals_check(model: type[models.Model], instances: Sequence[models.Model]) -> None:
+    for field in model._meta.concrete_fields:
+        if not isinstance(field, models.DecimalField):
+            continue
+        integer_digits = field.max_digits - field.decimal_places
+        limit = Decimal(10) ** integer_digits
+        places = Decimal(1).scaleb(-field.decimal_places)
+        for instance in instances:
+            value = getattr(instance, field.attname)
+            if value is None:
+                continue
+            value = value if isinstance(value, Decimal) else Decimal(str(value))
+            if value.is_finite() and value.adjusted() < integer_digits - 1:
+                continue  # under a tenth of the limit: rounding to the places cannot reach it
+            # As stored: rounded to the column's places, which may carry 99.9999996 up to 100.
+            if not value.is_finite() or value.quantize(places, context=_WIDE).copy_abs() >= limit:
+                raise DecimalOutOfRange(model, field, value)

@@ -6,13 +6,16 @@ the two can never disagree. Every step is idempotent: re-running a batch bills n
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
 from uuid import UUID
 
+import structlog
+from django.db import DataError
 from django.utils import timezone
 
+from billing.bulk_copy import DecimalOutOfRange
 from billing.models import Organization
 from invoicing.models import Invoice
 from invoicing.rating import moments_rate
@@ -27,7 +30,23 @@ from invoicing.services.issuing import rated_moments_issue
 from plans.services.subscriptions import subscriptions_activate_due
 from taxes.selectors import tax_resolver
 
+logger = structlog.get_logger(__name__)
 BATCH_SIZE = 200
+# What makes one subscription unbillable without being the others' problem: an amount beyond what an invoice can hold
+# (usage far outside its metric's scale), or arithmetic that cannot be carried out. Anything else (an outage, a bug)
+# propagates, and the task is retried.
+UNBILLABLE = (DecimalOutOfRange, DataError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class BillingFailure:
+    """A subscription whose next billing moment could not be billed; its later moments wait for it."""
+
+    subscription_id: UUID
+    external_id: str
+    organization_id: UUID
+    moment_at: datetime
+    reason: str
 
 
 @dataclass
@@ -36,6 +55,7 @@ class BillingRunSummary:
     invoices: int = 0
     finalized_drafts: int = 0
     amount_by_currency: dict[str, object] = field(default_factory=dict)
+    failures: list[BillingFailure] = field(default_factory=list)
 
     def add(self, invoices: Iterable[Invoice]) -> None:
         for invoice in invoices:
@@ -45,8 +65,17 @@ class BillingRunSummary:
             )
 
 
-def subscriptions_bill(*, subscription_ids: Sequence[UUID], at: datetime, now: datetime | None = None) -> list[Invoice]:
-    """Bills every moment the subscriptions owe up to `at`, oldest first. Re-reads the rows: safe to retry."""
+def subscriptions_bill(
+    *,
+    subscription_ids: Sequence[UUID],
+    at: datetime,
+    now: datetime | None = None,
+    on_failure: Callable[[BillingFailure], None] | None = None,
+) -> list[Invoice]:
+    """Bills every moment the subscriptions owe up to `at`, oldest first. Re-reads the rows: safe to retry.
+
+    A subscription that cannot be billed (UNBILLABLE) is logged, reported to on_failure and left for the next run,
+    with its later moments; the others are billed."""
     now = now or timezone.now()
     issued = []
     subscriptions = subscriptions_load(subscription_ids=subscription_ids)
@@ -60,14 +89,51 @@ def subscriptions_bill(*, subscription_ids: Sequence[UUID], at: datetime, now: d
             if owed[subscription.id]:
                 by_organization[subscription.organization_id].append((subscription, owed[subscription.id].pop(0)))
         for pairs in by_organization.values():
-            organization = pairs[0][0].organization
-            rated = moments_rate(
-                pairs,
-                resolver=tax_resolver(organization=organization),
-                commitment_billed_before=commitment_billed_before(pairs),
-            )
-            issued.extend(rated_moments_issue(organization=organization, rated=rated, now=now))
+            invoices, failures = _moments_bill(pairs, now=now)
+            issued.extend(invoices)
+            for failure in failures:
+                owed[failure.subscription_id] = []
+                logger.error("billing.subscription_failed", **asdict(failure))
+                if on_failure is not None:
+                    on_failure(failure)
     return issued
+
+
+def _moments_bill(pairs: list, *, now: datetime) -> tuple[list[Invoice], list[BillingFailure]]:
+    """One moment each of an organization's subscriptions, together; if that fails, one subscription at a time, so
+    that only the culprit is left unbilled."""
+    try:
+        return _rated_and_issued(pairs, now=now), []
+    except UNBILLABLE as error:
+        if len(pairs) == 1:
+            return [], [_failure(*pairs[0], error)]
+    invoices, failures = [], []
+    for subscription, moment in pairs:
+        try:
+            invoices.extend(_rated_and_issued([(subscription, moment)], now=now))
+        except UNBILLABLE as error:
+            failures.append(_failure(subscription, moment, error))
+    return invoices, failures
+
+
+def _rated_and_issued(pairs: list, *, now: datetime) -> list[Invoice]:
+    organization = pairs[0][0].organization
+    rated = moments_rate(
+        pairs,
+        resolver=tax_resolver(organization=organization),
+        commitment_billed_before=commitment_billed_before(pairs),
+    )
+    return rated_moments_issue(organization=organization, rated=rated, now=now)
+
+
+def _failure(subscription, moment, error: Exception) -> BillingFailure:
+    return BillingFailure(
+        subscription_id=subscription.id,
+        external_id=subscription.external_id,
+        organization_id=subscription.organization_id,
+        moment_at=moment.at,
+        reason=str(error) or type(error).__name__,
+    )
 
 
 def billing_run(
@@ -86,7 +152,7 @@ def billing_run(
     if on_start is not None:
         on_start(len(due))
     for batch in batched(due, batch_size):
-        invoices = subscriptions_bill(subscription_ids=batch, at=at)
+        invoices = subscriptions_bill(subscription_ids=batch, at=at, on_failure=summary.failures.append)
         summary.subscriptions += len(batch)
         summary.add(invoices)
         if on_batch is not None:

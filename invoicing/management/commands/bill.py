@@ -66,3 +66,13 @@ class Command(BaseCommand):
             f"Billed as of {at.isoformat()}: {summary.subscriptions} subscriptions, {summary.invoices} invoices"
             f" ({totals or 'nothing'}), {summary.finalized_drafts} drafts finalized, in {seconds:.1f}s"
         )
+        if summary.failures:
+            for failure in summary.failures:
+                self.stderr.write(
+                    f"Not billed: subscription {failure.external_id} ({failure.subscription_id}), moment "
+                    f"{failure.moment_at.isoformat()}: {failure.reason}"
+                )
+            raise CommandError(
+                f"{len(summary.failures)} subscriptions could not be billed (listed above); the others were. "
+                "They are billed by the next run once their usage or prices are corrected."
+            )
