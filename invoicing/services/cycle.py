@@ -12,10 +12,8 @@ from itertools import islice
 from uuid import UUID
 
 import structlog
-from django.db import DataError
 from django.utils import timezone
 
-from billing.bulk_copy import DecimalOutOfRange
 from billing.models import Organization
 from invoicing.models import Invoice
 from invoicing.rating import moments_rate
@@ -26,16 +24,12 @@ from invoicing.selectors.billing import (
     subscriptions_load,
 )
 from invoicing.services.invoices import drafts_finalize_due
-from invoicing.services.issuing import rated_moments_issue
+from invoicing.services.issuing import each_alone_on_failure, rated_moments_issue
 from plans.services.subscriptions import subscriptions_activate_due
 from taxes.selectors import tax_resolver
 
 logger = structlog.get_logger(__name__)
 BATCH_SIZE = 200
-# What makes one subscription unbillable without being the others' problem: an amount beyond what an invoice can hold
-# (usage far outside its metric's scale), or arithmetic that cannot be carried out. Anything else (an outage, a bug)
-# propagates, and the task is retried.
-UNBILLABLE = (DecimalOutOfRange, DataError, ArithmeticError)
 
 
 @dataclass(frozen=True)
@@ -100,19 +94,14 @@ def subscriptions_bill(
 
 
 def _moments_bill(pairs: list, *, now: datetime) -> tuple[list[Invoice], list[BillingFailure]]:
-    """One moment each of an organization's subscriptions, together; if that fails, one subscription at a time, so
-    that only the culprit is left unbilled."""
-    try:
-        return _rated_and_issued(pairs, now=now), []
-    except UNBILLABLE as error:
-        if len(pairs) == 1:
-            return [], [_failure(*pairs[0], error)]
-    invoices, failures = [], []
-    for subscription, moment in pairs:
-        try:
-            invoices.extend(_rated_and_issued([(subscription, moment)], now=now))
-        except UNBILLABLE as error:
-            failures.append(_failure(subscription, moment, error))
+    """One moment each of an organization's subscriptions, together; a subscription that cannot be billed is then
+    found by billing them one at a time."""
+    failures: list[BillingFailure] = []
+    invoices = each_alone_on_failure(
+        lambda part: _rated_and_issued(part, now=now),
+        pairs,
+        lambda pair, error: failures.append(_failure(*pair, error)),
+    )
     return invoices, failures
 
 

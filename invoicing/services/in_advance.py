@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import structlog
 from django.utils import timezone
 
 from billing.models import Organization
@@ -20,13 +21,15 @@ from invoicing.rating.in_advance import EventFee, in_advance_fee_drafts
 from invoicing.rating.taxes import taxes_apply
 from invoicing.selectors.billing import subscriptions_load
 from invoicing.selectors.in_advance import subscription_events
-from invoicing.services.issuing import rated_moments_issue, uninvoiced_fees_create
+from invoicing.services.issuing import each_alone_on_failure, rated_moments_issue, uninvoiced_fees_create
 from metering.diagnostics import SubscriptionSpans
 from plans.billing_schedule import BillingMoment, charges_period_containing
 from plans.models import Charge, Subscription
 from plans.periods import Period
 from plans.selectors.billing_terms import subscription_terms
 from taxes.selectors import tax_resolver
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,28 @@ def in_advance_events_bill(
         for fee in sorted(fees, key=lambda fee: (fee.timestamp, fee.draft.event_transaction_id))
         if fee.draft.charge.invoiceable
     ]
+    uninvoiced = [fee.draft for fee in fees if not fee.draft.charge.invoiceable]
+
+    def issue(part: list[RatedMoment]) -> list[Invoice]:
+        return rated_moments_issue(organization=organization, rated=part, now=now)
+
     return InAdvanceBilling(
-        invoices=rated_moments_issue(organization=organization, rated=rated, now=now),
-        uninvoiced_fees=uninvoiced_fees_create(drafts=[fee.draft for fee in fees if not fee.draft.charge.invoiceable]),
+        invoices=each_alone_on_failure(issue, rated, _log_unbillable),
+        uninvoiced_fees=each_alone_on_failure(
+            lambda part: uninvoiced_fees_create(drafts=part), uninvoiced, _log_unbillable
+        ),
+    )
+
+
+def _log_unbillable(item: RatedMoment | FeeDraft, error: Exception) -> None:
+    """The event keeps no fee: a later task skips nothing for it, but its amount cannot be billed as it is."""
+    draft = item.fees[0] if isinstance(item, RatedMoment) else item
+    logger.error(
+        "billing.in_advance_fee_failed",
+        subscription_id=str(draft.subscription.id),
+        event_transaction_id=draft.event_transaction_id,
+        amount=str(draft.amount),
+        reason=str(error) or type(error).__name__,
     )
 
 

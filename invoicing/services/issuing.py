@@ -7,16 +7,17 @@ billed in advance is no billing moment: its fee's unique constraint (charge, sub
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 
-from billing.bulk_copy import instances_insert
+from billing.bulk_copy import DecimalOutOfRange, instances_insert
 from billing.models import Organization
 from billing.services import sequence_allocate
 from invoicing.hooks import InvoiceEvent, invoices_changed
@@ -26,6 +27,32 @@ from invoicing.rating import FeeDraft, RatedMoment
 
 logger = structlog.get_logger(__name__)
 INVOICE_SEQUENCE = "invoice"
+# What makes one subscription's moment (or one event's fee) unbillable without being anyone else's problem: an amount
+# beyond what an invoice can hold (usage far outside its metric's scale), or arithmetic that cannot be carried out.
+# Anything else (an outage, a bug) propagates, and the task is retried.
+UNBILLABLE = (DecimalOutOfRange, DataError, ArithmeticError)
+Item = TypeVar("Item")
+Issued = TypeVar("Issued")
+
+
+def each_alone_on_failure(
+    issue: Callable[[list[Item]], list[Issued]], items: list[Item], failed: Callable[[Item, Exception], None]
+) -> list[Issued]:
+    """issue(items) together; if that is UNBILLABLE, each item alone, so that the items that can be billed are and
+    failed(item, error) hears of each one that cannot."""
+    try:
+        return issue(items)
+    except UNBILLABLE as error:
+        if len(items) == 1:
+            failed(items[0], error)
+            return []
+    issued: list[Issued] = []
+    for item in items:
+        try:
+            issued.extend(issue([item]))
+        except UNBILLABLE as error:
+            failed(item, error)
+    return issued
 
 
 def rated_moments_issue(*, organization: Organization, rated: Sequence[RatedMoment], now: datetime) -> list[Invoice]:

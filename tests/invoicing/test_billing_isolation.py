@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError
 
 from billing.bulk_copy import DecimalOutOfRange, instances_insert
@@ -23,6 +24,7 @@ from tests.invoicing.billing_client import (
     standard_charge,
     subscribe,
 )
+from tests.invoicing.pay_in_advance_client import in_advance_amounts, post_events, run_billing_tasks_inline
 
 pytestmark = pytest.mark.django_db(transaction=False)
 MARCH = datetime(2022, 3, 1, tzinfo=UTC)
@@ -106,3 +108,30 @@ def test_a_decimal_is_refused_before_insert_when_its_column_cannot_hold_it(organ
         with pytest.raises(DecimalOutOfRange, match="Invoice.fees_amount"):
             instances_insert(Invoice, [invoice])
         assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("invoiceable", [True, False])
+def test_an_event_fee_too_large_billed_in_advance_leaves_the_batchs_other_fees_billed(
+    api, monkeypatch, django_capture_on_commit_callbacks, invoiceable
+):
+    run_billing_tasks_inline(monkeypatch)
+    cache.clear()  # the codes billed in advance are cached per organization
+    metric = create_metric(api)
+    charge = {
+        "billable_metric_id": metric["lago_id"],
+        "charge_model": "standard",
+        "properties": {"amount": "1000"},
+        "pay_in_advance": True,
+        "invoiceable": invoiceable,
+    }
+    create_plan(api, charges=[charge])
+    subscribe(api, at=datetime(2026, 3, 1, tzinfo=UTC))
+    day = datetime(2026, 3, 5, tzinfo=UTC)
+
+    post_events(
+        api,
+        django_capture_on_commit_callbacks,
+        [event("t_huge", day, calls=10**18), event("t_fine", day, calls=2), event("t_also", day, calls=1)],
+    )
+
+    assert in_advance_amounts() == {"t_fine": Decimal("2000.000000"), "t_also": Decimal("1000.000000")}
