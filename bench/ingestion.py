@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bench.cpu import OTHER, CpuMeter
 from bench.servers import BenchServers, WebServer, flusher_loop, gunicorn
 from bench.tenants import Tenant, tenant_create
-from bench.urls import BASELINE_PATH
+from bench.urls import BASELINE_PATH, FLOOR_PATHS
 from bench.wrk import EventBatches, Load, WrkResult, wrk_run
 from metering.stores.base import Aggregation, EventListFilters, SubscriptionWindow, UsageQuery
 from metering.stores.clickhouse import ClickHouseEventStore
@@ -45,6 +46,7 @@ class ConfigurationResult:
 
 
 CONFIGURATIONS = ("baseline", "postgresql", "clickhouse")
+FLOOR_CONFIGURATIONS = tuple(FLOOR_PATHS)
 
 
 def ingestion_bench(
@@ -59,7 +61,10 @@ def ingestion_bench(
             results.append(_baseline(servers, load=load, warmup=warmup, timestamp=timestamp))
             continue
         tenant = tenant_create(name=f"bench-ingestion-{name}", subscription_at=now - timedelta(days=1))
-        measure = _sql_store if name == "postgresql" else _clickhouse_store
+        if name in FLOOR_PATHS:
+            measure = partial(_floor, name=name)
+        else:
+            measure = _sql_store if name == "postgresql" else _clickhouse_store
         results.append(measure(servers, tenant, load=load, warmup=warmup, timestamp=timestamp))
     baseline = results[0] if configurations[0] == "baseline" else None
     for result in results:
@@ -130,6 +135,18 @@ def _baseline(servers: BenchServers, *, load: Load, warmup: Load, timestamp: int
         batches = _batches(None, run_tag="measure", timestamp=timestamp)
         run, cores = _measured(servers, web, target, load=load, batches=batches)
     return _result("baseline", run, load, cores)
+
+
+def _floor(
+    servers: BenchServers, tenant: Tenant, *, load: Load, warmup: Load, timestamp: int, name: str
+) -> ConfigurationResult:
+    """A floor (bench/floors.py) served as the ClickHouse store is: its workers and its inbox Redis."""
+    with gunicorn(servers, name=name, clickhouse_store=True) as web:
+        target = f"{web.url}/{FLOOR_PATHS[name]}"
+        wrk_run(url=target, load=warmup, batches=_batches(tenant, run_tag="warmup", timestamp=timestamp))
+        batches = _batches(tenant, run_tag="measure", timestamp=timestamp)
+        run, cores = _measured(servers, web, target, load=load, batches=batches)
+    return _result(name, run, load, cores)
 
 
 def _stored_count(tenant: Tenant) -> int:

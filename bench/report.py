@@ -42,6 +42,8 @@ def print_ingestion(figures: dict, path: Path) -> None:
     ratio_target = targets["ratio_to_baseline"]
     rows = [
         ("baseline", "baseline (parse only)", None),
+        ("floor_authenticated", "floor: authenticated, decoded", None),
+        ("floor_one_write", "floor: + one Redis write per batch", None),
         ("postgresql", "PostgreSQL (SQL store)", targets["postgresql_events_per_s"]),
         ("clickhouse", "ClickHouse store: HTTP accepted", targets["clickhouse_events_per_s"]),
     ]

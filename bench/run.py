@@ -1,7 +1,7 @@
 """`make bench`: start PostgreSQL and ClickHouse (and Redis for Celery), run the ingestion, aggregation, billing and
 invoice PDF benchmarks, print a summary and write var/bench/ingestion.json, aggregation.json, billing.json and pdf.json.
 
-    python -m bench.run [--only ingestion|aggregation|billing|pdf] [--seconds 12] [--events 1000000]
+    python -m bench.run [--only ingestion|aggregation|billing|pdf] [--floors] [--seconds 12] [--events 1000000]
                         [--subscriptions 10000,100000] [--events-per-subscription 100]
 
 Exits 1 when a run went wrong (a non-2xx answer, stored counts that do not match, stores that disagree); a missed
@@ -41,6 +41,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=DEFAULT_CLICKHOUSE_WEB_WORKERS,
         help="gunicorn sync workers with the ClickHouse store",
+    )
+    parser.add_argument(
+        "--floors",
+        action="store_true",
+        help="also measure the ingestion floors (bench/floors.py): what is left of the baseline before any store",
     )
     parser.add_argument("--events", type=int, default=1_000_000, help="events of the aggregated subscription")
     parser.add_argument("--runs", type=int, default=30, help="timed aggregate() calls per aggregation type")
@@ -102,12 +107,18 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
         # Models and stores import only once Django is set up.
         from bench.aggregation import Timing, aggregation_bench
         from bench.billing import BillingOptions, billing_bench
-        from bench.ingestion import ingestion_bench
+        from bench.ingestion import CONFIGURATIONS, FLOOR_CONFIGURATIONS, ingestion_bench
 
         if options.only in (None, "ingestion"):
             load = Load(threads=options.threads, connections=options.connections, seconds=options.seconds)
             warmup = Load(threads=options.threads, connections=options.connections, seconds=options.warmup)
-            figures = {**machine(), **ingestion_bench(servers, load=load, warmup=warmup)}
+            configurations = (
+                (CONFIGURATIONS[0], *FLOOR_CONFIGURATIONS, *CONFIGURATIONS[1:]) if options.floors else CONFIGURATIONS
+            )
+            figures = {
+                **machine(),
+                **ingestion_bench(servers, load=load, warmup=warmup, configurations=configurations),
+            }
             path = write("ingestion", figures)
             print_ingestion(figures, path)
             problems += [

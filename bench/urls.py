@@ -1,10 +1,12 @@
-"""billing.urls plus the baseline: a bare view that parses the same batch body and answers 200."""
+"""billing.urls plus the baseline (a bare view that parses the same batch body and answers 200) and the floors
+(bench/floors.py)."""
 
 import orjson
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from bench.floors import FLOOR_VIEWS
 from billing.urls import urlpatterns as billing_urlpatterns
 
 BASELINE_PATH = "bench/baseline"
@@ -17,4 +19,10 @@ def parse_only(request):
     return HttpResponse(b"{}", content_type="application/json")
 
 
-urlpatterns = [path(BASELINE_PATH, parse_only), *billing_urlpatterns]
+FLOOR_PATHS = {name: f"bench/{name}" for name in FLOOR_VIEWS}
+
+urlpatterns = [
+    path(BASELINE_PATH, parse_only),
+    *(path(FLOOR_PATHS[name], view.as_view()) for name, view in FLOOR_VIEWS.items()),
+    *billing_urlpatterns,
+]
