@@ -55,3 +55,17 @@ class OrganizationScopedInline:
             if any(field.name == "organization" for field in related._meta.get_fields()):
                 kwargs["queryset"] = related._default_manager.filter(organization=organization)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ServiceManagedAdmin(OrganizationScopedAdmin):
+    """Rows that change only through the services: their pages are read-only, nothing is added or deleted here, and
+    the change permission allows the list's actions."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

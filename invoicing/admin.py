@@ -8,9 +8,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.admin_actions import apply_service
-from billing.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline
+from billing.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline, ServiceManagedAdmin
 from billing.errors import DomainError
 from billing.money import round_to_minor_unit
+from invoicing import admin_failures  # noqa: F401  (registers BillingFailure's admin)
 from invoicing.models import Fee, FeeAppliedTax, Invoice, InvoiceAppliedTax, InvoiceSubscription
 from invoicing.pdf.admin import InvoicePdfAdminMixin
 from invoicing.services.cycle import subscriptions_bill
@@ -68,7 +69,7 @@ INVOICE_FIELDS = (
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoicePdfAdminMixin, OrganizationScopedAdmin):
+class InvoiceAdmin(InvoicePdfAdminMixin, ServiceManagedAdmin):
     list_display = ("number", "customer", "status", "payment_status", "total", "issuing_date")
     list_select_related = ("customer",)
     list_filter = ("status", "payment_status", "invoice_type", "currency", "issuing_date")
@@ -78,16 +79,6 @@ class InvoiceAdmin(InvoicePdfAdminMixin, OrganizationScopedAdmin):
     readonly_fields = fields
     inlines = [InvoiceSubscriptionInline, FeeInline, InvoiceAppliedTaxInline]
     actions = ["finalize", "void", "refresh", "regenerate_pdfs"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # An invoice's page is read-only; the change permission allows the actions on the list.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Total", ordering="total_amount")
     def total(self, invoice: Invoice) -> str:
@@ -140,12 +131,22 @@ class FeeAdmin(OrganizationScopedAdmin):
 @admin.action(description="Bill now")
 def bill_now(modeladmin, request, queryset: QuerySet[Subscription]):
     """Bills every moment the selected subscriptions owe up to now, as the billing cycle would."""
+    failures = []
     try:
-        invoices = subscriptions_bill(subscription_ids=list(queryset.values_list("id", flat=True)), at=timezone.now())
+        invoices = subscriptions_bill(
+            subscription_ids=list(queryset.values_list("id", flat=True)), at=timezone.now(), on_failure=failures.append
+        )
     except DomainError as exc:
         modeladmin.message_user(request, f"Billing failed: {exc}", messages.ERROR)
         return
     modeladmin.message_user(request, f"Issued {len(invoices)} invoice(s).", messages.SUCCESS)
+    for failure in failures:
+        modeladmin.message_user(
+            request,
+            f"Could not bill {failure.external_id} at {failure.moment_at:%Y-%m-%d %H:%M}: {failure.reason} "
+            "(kept under Billing failures)",
+            messages.ERROR,
+        )
 
 
 SubscriptionAdmin.actions = [*SubscriptionAdmin.actions, bill_now]

@@ -23,6 +23,7 @@ from invoicing.selectors.billing import (
     subscription_moments_due,
     subscriptions_load,
 )
+from invoicing.services.billing_failures import moment_failure_record, moment_failures_resolve
 from invoicing.services.invoices import drafts_finalize_due
 from invoicing.services.issuing import each_alone_on_failure, rated_moments_issue
 from plans.services.subscriptions import subscriptions_activate_due
@@ -68,14 +69,17 @@ def subscriptions_bill(
 ) -> list[Invoice]:
     """Bills every moment the subscriptions owe up to `at`, oldest first. Re-reads the rows: safe to retry.
 
-    A subscription that cannot be billed (UNBILLABLE) is logged, reported to on_failure and left for the next run,
-    with its later moments; the others are billed."""
+    A subscription that cannot be billed (UNBILLABLE) is logged, kept as an open BillingFailure, reported to
+    on_failure and left for the next run, with its later moments; the others are billed, and their failures up to
+    `at` resolved."""
     now = now or timezone.now()
     issued = []
     subscriptions = subscriptions_load(subscription_ids=subscription_ids)
+    by_id = {subscription.id: subscription for subscription in subscriptions}
     owed = {
         subscription.id: subscription_moments_due(subscription=subscription, at=at) for subscription in subscriptions
     }
+    failed: set[UUID] = set()
     # One moment per subscription per round: a commitment true-up counts what the earlier moments billed.
     while any(owed.values()):
         by_organization: dict[UUID, list] = defaultdict(list)
@@ -87,9 +91,14 @@ def subscriptions_bill(
             issued.extend(invoices)
             for failure in failures:
                 owed[failure.subscription_id] = []
+                failed.add(failure.subscription_id)
                 logger.error("billing.subscription_failed", **asdict(failure))
+                moment_failure_record(
+                    subscription=by_id[failure.subscription_id], at=failure.moment_at, reason=failure.reason
+                )
                 if on_failure is not None:
                     on_failure(failure)
+    moment_failures_resolve(subscription_ids=by_id.keys() - failed, up_to=at)
     return issued
 
 

@@ -21,6 +21,7 @@ from invoicing.rating.in_advance import EventFee, in_advance_fee_drafts
 from invoicing.rating.taxes import taxes_apply
 from invoicing.selectors.billing import subscriptions_load
 from invoicing.selectors.in_advance import subscription_events
+from invoicing.services.billing_failures import event_fee_failure_record, event_fee_failures_resolve
 from invoicing.services.issuing import each_alone_on_failure, rated_moments_issue, uninvoiced_fees_create
 from metering.diagnostics import SubscriptionSpans
 from plans.billing_schedule import BillingMoment, charges_period_containing
@@ -77,23 +78,39 @@ def in_advance_events_bill(
     def issue(part: list[RatedMoment]) -> list[Invoice]:
         return rated_moments_issue(organization=organization, rated=part, now=now)
 
-    return InAdvanceBilling(
-        invoices=each_alone_on_failure(issue, rated, _log_unbillable),
-        uninvoiced_fees=each_alone_on_failure(
-            lambda part: uninvoiced_fees_create(drafts=part), uninvoiced, _log_unbillable
-        ),
+    timestamps = {id(fee.draft): fee.timestamp for fee in fees}
+
+    def failed(item: RatedMoment | FeeDraft, error: Exception) -> None:
+        draft = item.fees[0] if isinstance(item, RatedMoment) else item
+        _unbillable_fee_record(draft, timestamps[id(draft)], error)
+
+    billing = InAdvanceBilling(
+        invoices=each_alone_on_failure(issue, rated, failed),
+        uninvoiced_fees=each_alone_on_failure(lambda part: uninvoiced_fees_create(drafts=part), uninvoiced, failed),
     )
+    event_fee_failures_resolve(
+        organization_id=organization.id, event_transaction_ids={event.transaction_id for event in events}
+    )
+    return billing
 
 
-def _log_unbillable(item: RatedMoment | FeeDraft, error: Exception) -> None:
-    """The event keeps no fee: a later task skips nothing for it, but its amount cannot be billed as it is."""
-    draft = item.fees[0] if isinstance(item, RatedMoment) else item
+def _unbillable_fee_record(draft: FeeDraft, timestamp: datetime, error: Exception) -> None:
+    """The event keeps no fee, and an open BillingFailure says so until it has one (a retry, once the price or the
+    usage is corrected); the batch's other events keep theirs."""
+    reason = str(error) or type(error).__name__
     logger.error(
         "billing.in_advance_fee_failed",
         subscription_id=str(draft.subscription.id),
         event_transaction_id=draft.event_transaction_id,
         amount=str(draft.amount),
-        reason=str(error) or type(error).__name__,
+        reason=reason,
+    )
+    event_fee_failure_record(
+        subscription=draft.subscription,
+        charge=draft.charge,
+        event_transaction_id=draft.event_transaction_id,
+        at=timestamp,
+        reason=reason,
     )
 
 

@@ -1,7 +1,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
+
+from tests.invoicing.billing_client import create_metric, create_plan, event, send_events, standard_charge, subscribe
+from tests.invoicing.pay_in_advance_client import post_events, run_billing_tasks_inline
 
 
 class Clock:
@@ -27,3 +31,43 @@ def clock(monkeypatch) -> Clock:
     clock = Clock(timezone.now())
     monkeypatch.setattr(timezone, "now", clock.now)
     return clock
+
+
+@pytest.fixture
+def huge_and_fine(api):
+    """Two subscriptions of one organization on a 1,000-per-call plan, from March 2022: sub_huge sent 10**18 calls (a
+    usage value events and fees hold, but its amount has 22 integer digits where invoices hold 14), sub_fine 3."""
+    metric = create_metric(api)
+    create_plan(api, charges=[standard_charge(metric, amount="1000")])
+    for name in ("huge", "fine"):
+        subscribe(api, external_id=f"sub_{name}", customer=f"cust_{name}", at=datetime(2022, 3, 1, tzinfo=UTC))
+    send_events(
+        api,
+        [
+            event("t1", datetime(2022, 3, 20, tzinfo=UTC), subscription="sub_huge", calls=10**18),
+            event("t2", datetime(2022, 3, 20, tzinfo=UTC), subscription="sub_fine", calls=3),
+        ],
+    )
+
+
+@pytest.fixture
+def in_advance_failure(api, monkeypatch, django_capture_on_commit_callbacks, request):
+    """Events billed in advance at 1,000 each (invoiceable or not: the parameter), t_huge with 10**18 calls, whose fee
+    cannot be billed, and t_fine with 2. Returns the metric."""
+    run_billing_tasks_inline(monkeypatch)
+    cache.clear()  # the codes billed in advance are cached per organization
+    metric = create_metric(api)
+    charge = {
+        "billable_metric_id": metric["lago_id"],
+        "charge_model": "standard",
+        "properties": {"amount": "1000"},
+        "pay_in_advance": True,
+        "invoiceable": request.param,
+    }
+    create_plan(api, charges=[charge])
+    subscribe(api, at=datetime(2026, 3, 1, tzinfo=UTC))
+    day = datetime(2026, 3, 5, tzinfo=UTC)
+    post_events(
+        api, django_capture_on_commit_callbacks, [event("t_huge", day, calls=10**18), event("t_fine", day, calls=2)]
+    )
+    return metric

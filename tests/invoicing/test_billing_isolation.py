@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError
 
 from billing.bulk_copy import DecimalOutOfRange, instances_insert
@@ -16,35 +15,11 @@ from tests.factories.invoicing import InvoiceFactory
 from tests.factories.subscriptions import SubscriptionCustomerFactory
 from tests.invoicing.billing_client import (
     bill,
-    create_metric,
-    create_plan,
-    event,
     invoices_of,
-    send_events,
-    standard_charge,
-    subscribe,
 )
-from tests.invoicing.pay_in_advance_client import in_advance_amounts, post_events, run_billing_tasks_inline
+from tests.invoicing.pay_in_advance_client import in_advance_amounts
 
 pytestmark = pytest.mark.django_db(transaction=False)
-MARCH = datetime(2022, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def huge_and_fine(api):
-    """Two subscriptions of one organization on a 1,000-per-call plan: one sent 10**18 calls (a usage value events
-    and fees hold, but its amount has 22 integer digits where invoices hold 14), the other 3."""
-    metric = create_metric(api)
-    create_plan(api, charges=[standard_charge(metric, amount="1000")])
-    for name in ("huge", "fine"):
-        subscribe(api, external_id=f"sub_{name}", customer=f"cust_{name}", at=MARCH)
-    send_events(
-        api,
-        [
-            event("t1", datetime(2022, 3, 20, tzinfo=UTC), subscription="sub_huge", calls=10**18),
-            event("t2", datetime(2022, 3, 20, tzinfo=UTC), subscription="sub_fine", calls=3),
-        ],
-    )
 
 
 def test_bill_bills_the_others_and_names_the_subscription_it_could_not_bill(huge_and_fine, capsys):
@@ -110,28 +85,6 @@ def test_a_decimal_is_refused_before_insert_when_its_column_cannot_hold_it(organ
         assert not Invoice.objects.exists()
 
 
-@pytest.mark.parametrize("invoiceable", [True, False])
-def test_an_event_fee_too_large_billed_in_advance_leaves_the_batchs_other_fees_billed(
-    api, monkeypatch, django_capture_on_commit_callbacks, invoiceable
-):
-    run_billing_tasks_inline(monkeypatch)
-    cache.clear()  # the codes billed in advance are cached per organization
-    metric = create_metric(api)
-    charge = {
-        "billable_metric_id": metric["lago_id"],
-        "charge_model": "standard",
-        "properties": {"amount": "1000"},
-        "pay_in_advance": True,
-        "invoiceable": invoiceable,
-    }
-    create_plan(api, charges=[charge])
-    subscribe(api, at=datetime(2026, 3, 1, tzinfo=UTC))
-    day = datetime(2026, 3, 5, tzinfo=UTC)
-
-    post_events(
-        api,
-        django_capture_on_commit_callbacks,
-        [event("t_huge", day, calls=10**18), event("t_fine", day, calls=2), event("t_also", day, calls=1)],
-    )
-
-    assert in_advance_amounts() == {"t_fine": Decimal("2000.000000"), "t_also": Decimal("1000.000000")}
+@pytest.mark.parametrize("in_advance_failure", [True, False], indirect=True, ids=["invoiceable", "not_invoiceable"])
+def test_an_event_fee_too_large_billed_in_advance_leaves_the_batchs_other_fees_billed(in_advance_failure):
+    assert in_advance_amounts() == {"t_fine": Decimal("2000.000000")}

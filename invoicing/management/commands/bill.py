@@ -74,5 +74,6 @@ class Command(BaseCommand):
                 )
             raise CommandError(
                 f"{len(summary.failures)} subscriptions could not be billed (listed above); the others were. "
-                "They are billed by the next run once their usage or prices are corrected."
+                "They are kept under Billing failures in the admin, and billed by the next run (or its Retry billing) "
+                "once their usage or prices are corrected."
             )
