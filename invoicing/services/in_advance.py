@@ -64,9 +64,9 @@ def in_advance_events_bill(
     already are skipped. Events without a subscription covering their timestamp, or without such a charge, bill
     nothing."""
     now = now or timezone.now()
-    fees = _event_fees(organization, events)
-    billed = _billed_keys(fee.draft for fee in fees)
-    fees = [fee for fee in fees if _key(fee.draft) not in billed]
+    drafted = _event_fees(organization, events)
+    billed = _billed_keys(fee.draft for fee in drafted)
+    fees = [fee for fee in drafted if _key(fee.draft) not in billed]
     taxes_apply([fee.draft for fee in fees], resolver=tax_resolver(organization=organization))
     rated = [
         RatedMoment(subscription=fee.draft.subscription, moment=_moment(fee), fees=[fee.draft])
@@ -88,9 +88,10 @@ def in_advance_events_bill(
         invoices=each_alone_on_failure(issue, rated, failed),
         uninvoiced_fees=each_alone_on_failure(lambda part: uninvoiced_fees_create(drafts=part), uninvoiced, failed),
     )
-    event_fee_failures_resolve(
-        organization_id=organization.id, event_transaction_ids={event.transaction_id for event in events}
-    )
+    if drafted:  # without a fee to bill, no failure of these events can have been billed
+        event_fee_failures_resolve(
+            organization_id=organization.id, event_transaction_ids={fee.draft.event_transaction_id for fee in drafted}
+        )
     return billing
 
 
