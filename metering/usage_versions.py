@@ -6,6 +6,7 @@ ingestion; readers then compute without caching.
 """
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import Iterable
 from uuid import UUID
@@ -18,7 +19,10 @@ VERSION_TTL_SECONDS = 7 * 86_400
 
 
 def _key(organization_id: UUID, external_subscription_id: str) -> str:
-    return f"usage-version:{organization_id}:{external_subscription_id}"
+    # A digest, not the id itself: ids are any text up to 255 characters (spaces, control characters), which a cache
+    # key must not carry.
+    digest = hashlib.blake2b(external_subscription_id.encode(), digest_size=16).hexdigest()
+    return f"usage-version:{organization_id}:{digest}"
 
 
 def usage_changed(*, organization_id: UUID, external_subscription_ids: Iterable[str]) -> None:

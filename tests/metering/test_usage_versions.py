@@ -17,3 +17,15 @@ def test_a_batch_changes_the_versions_of_its_subscriptions_only(touched):
     after = {name: usage_version(organization_id=organization_id, external_subscription_id=name) for name in before}
     assert {name for name in before if after[name] != before[name]} == set(touched)
     assert all(token is not None for token in after.values())
+
+
+@pytest.mark.parametrize("external_id", ["with spaces", "ctrl\x01char", "ก ำ", "x" * 255])
+def test_any_subscription_id_makes_a_portable_cache_key_and_keeps_its_own_version(external_id, recwarn):
+    organization_id = uuid4()
+    first = usage_version(organization_id=organization_id, external_subscription_id=external_id)
+
+    usage_changed(organization_id=organization_id, external_subscription_ids=[external_id])
+
+    assert usage_version(organization_id=organization_id, external_subscription_id=external_id) != first
+    assert usage_version(organization_id=organization_id, external_subscription_id=external_id + " ") is not None
+    assert not [warning for warning in recwarn if "CacheKeyWarning" in type(warning.message).__name__]
