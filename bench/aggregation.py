@@ -4,6 +4,9 @@ The data set is bulk-loaded (the ingestion benchmark measures ingestion and the 
 rows the store's flusher builds, and into PostgreSQL as already-flushed inbox rows, which are the SQL store's table.
 So the SQL store aggregates the very same events, for comparison, and both stores must give the same results.
 
+It also times the flusher's check for the keys ClickHouse already holds, for a flush of new events of that
+subscription: the one flusher step whose cost grows with a subscription's history.
+
 unique_count is timed twice: on the main data set, whose events only add values (the rollup path), and on a tenth
 as many events of another code where one event in REMOVE_EVERY removes its value (operation_type), which the
 ClickHouse store recomputes from raw events.
@@ -12,7 +15,7 @@ ClickHouse store recomputes from raw events.
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -26,8 +29,8 @@ from metering.models import Event
 from metering.stores.base import Aggregation, EventRecord, EventStore, SubscriptionWindow, UsageQuery, UsageResult
 from metering.stores.clickhouse import ClickHouseEventStore
 from metering.stores.clickhouse.ddl import EVENTS_TABLE
-from metering.stores.clickhouse.flusher import clickhouse_row
-from metering.stores.clickhouse.rows import EVENT_COLUMNS
+from metering.stores.clickhouse.flusher import clickhouse_row, known_keys
+from metering.stores.clickhouse.rows import EVENT_COLUMNS, rows_columns
 from metering.stores.sql import SqlEventStore
 from metering.stores.sql.events import event_row
 
@@ -37,6 +40,7 @@ DISTINCT_USERS = 20_000
 REMOVE_EVERY = 20
 P95_TARGET_MS = 50
 MERGES_TIMEOUT_SECONDS = 60
+KNOWN_KEYS_BATCH = 15_000  # a flush's events under sustained ingestion
 T = TypeVar("T")
 
 
@@ -115,9 +119,11 @@ def aggregation_bench(servers: BenchServers, *, events: int, batch_size: int, ti
             # Every event of a data set counts: all carry a numeric value and a user.
             if answers["clickhouse"][label].events_count != data_set.events:
                 problems.append(f"{label}: counted {answers['clickhouse'][label].events_count} of {data_set.events}")
+    known_keys_timing = _known_keys_check(clickhouse_store, organization.id, window, sets[0], timings["clickhouse"])
     return {
         "events": events,
         "subscription": SUBSCRIPTION_ID,
+        "flusher_known_keys": known_keys_timing,
         "window": {"from": window.from_datetime.isoformat(), "to": window.to_datetime.isoformat()},
         "data_sets": [{**asdict(data_set), "aggregations": list(data_set.aggregations)} for data_set in sets],
         "load": load,
@@ -203,6 +209,21 @@ def _load(
             "VACUUM ANALYZE on the PostgreSQL table"
         ),
     }
+
+
+def _known_keys_check(
+    store: ClickHouseEventStore, organization_id: UUID, window: SubscriptionWindow, data_set: DataSet, timing: Timing
+) -> dict:
+    """The flusher's check for keys ClickHouse already holds, for a flush of new events of the subscription: it reads
+    the subscription's whole history (a repeat past the inbox's window may carry any timestamp)."""
+    fresh = DataSet(code=data_set.code, events=KNOWN_KEYS_BATCH, aggregations={})
+    records = [
+        replace(record, transaction_id=f"fresh-{record.transaction_id}")
+        for record in _records(organization_id, window, fresh, start=0, stop=KNOWN_KEYS_BATCH)
+    ]
+    columns = rows_columns(clickhouse_row(event_row(record)) for record in records)
+    found, summary = _timed(lambda: known_keys(store.transport, columns), timing)
+    return {"history_events": data_set.events, "batch_events": KNOWN_KEYS_BATCH, "found": len(found), **summary}
 
 
 def _settle(store: ClickHouseEventStore) -> float:

@@ -42,6 +42,11 @@ def _tree_seconds(table: Mapping[int, tuple[int, float]], root: int) -> float:
     return total
 
 
+def process_tree_seconds(root: int) -> float:
+    """CPU seconds the process and its descendants have used so far."""
+    return _tree_seconds(_process_table(), root)
+
+
 def _machine_busy_seconds() -> float:
     with open("/proc/stat") as stat:
         ticks = [int(value) for value in stat.readline().split()[1:]]

@@ -87,7 +87,26 @@ def print_ingestion(figures: dict, path: Path) -> None:
     for name, result in configurations.items():
         split = ", ".join(f"{component} {cores:.2f}" for component, cores in result["cpu_cores"].items())
         console.print(f"CPU cores used during {name}: {split}")
+    if "clickhouse_insert_alone" in figures:
+        _print_insert_cost(figures["clickhouse_insert_alone"], figures["configurations"].get("baseline"))
     console.print(f"written to {path}")
+
+
+def _print_insert_cost(insert: dict, baseline: dict | None) -> None:
+    """The insert into ClickHouse alone, and what it would take of the machine at half the baseline's rate."""
+    table = Table(title="The insert into ClickHouse alone (the flusher's rows; --floors)")
+    for column in ("rows per insert", "server us/event", "clickhouse-driver us/event", "cores at 0.5 x baseline"):
+        table.add_column(column, justify="right")
+    half_rate = baseline["events_per_s"] / 2 if baseline else None
+    for size in insert["sizes"]:
+        per_event = size["server_us_per_event"] + size["client_us_per_event"]
+        table.add_row(
+            f"{size['rows_per_insert']:,}",
+            f"{size['server_us_per_event']:.1f}",
+            f"{size['client_us_per_event']:.1f}",
+            "-" if half_rate is None else f"{per_event * half_rate / 1e6:.2f}",
+        )
+    console.print(table)
 
 
 def print_aggregation(figures: dict, path: Path) -> None:
@@ -109,6 +128,12 @@ def print_aggregation(figures: dict, path: Path) -> None:
                 f"{timing['events_count']:,}",
             )
     console.print(table)
+    if known := figures.get("flusher_known_keys"):
+        console.print(
+            f"flusher's known-key check, {known['batch_events']:,} new events of the subscription against its "
+            f"{known['history_events']:,}: p50 {known['p50_ms']:.1f} ms, p95 {known['p95_ms']:.1f} ms "
+            f"({known['runs']} runs, {known['found']} known)"
+        )
     load = figures["load"]
     console.print(
         f"loaded {load['events']:,} events into ClickHouse in {load['clickhouse_seconds']} s "

@@ -108,6 +108,7 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
         from bench.aggregation import Timing, aggregation_bench
         from bench.billing import BillingOptions, billing_bench
         from bench.ingestion import CONFIGURATIONS, FLOOR_CONFIGURATIONS, ingestion_bench
+        from bench.insert_cost import clickhouse_insert_cost
 
         if options.only in (None, "ingestion"):
             load = Load(threads=options.threads, connections=options.connections, seconds=options.seconds)
@@ -119,6 +120,8 @@ def run(options: argparse.Namespace, workdir: Path) -> list[str]:
                 **machine(),
                 **ingestion_bench(servers, load=load, warmup=warmup, configurations=configurations),
             }
+            if options.floors:
+                figures["clickhouse_insert_alone"] = clickhouse_insert_cost(servers)
             path = write("ingestion", figures)
             print_ingestion(figures, path)
             problems += [

@@ -1,6 +1,7 @@
 """The ClickHouse schema as named, ordered migrations; `clickhouse_migrate` applies the ones not yet recorded.
 
-Every statement is idempotent (IF NOT EXISTS), so a migration interrupted half-way is simply applied again.
+Every statement is idempotent (IF NOT EXISTS, or a ColumnAdd), so a migration interrupted half-way is simply applied
+again.
 The SQL runs on 18.16 (no DateTime64, Map, JSON functions, TTL or codecs) and on modern ClickHouse.
 
 Times are Int64 microseconds since the epoch, so window edges are exact to the microsecond like the SQL store's.
@@ -187,9 +188,29 @@ BACKFILL_VALUE_DAYS = f"INSERT INTO {VALUE_DAYS_TABLE} {_VALUE_DAYS_SELECT}"
 
 
 @dataclass(frozen=True)
+class ColumnAdd:
+    """ALTER TABLE ... ADD COLUMN, made idempotent by the migrator (18.16 has no ADD COLUMN IF NOT EXISTS): skipped
+    when system.columns already lists the column."""
+
+    table: str
+    column: str
+    definition: str
+
+    @property
+    def statement(self) -> str:
+        return f"ALTER TABLE {self.table} ADD COLUMN {self.column} {self.definition}"
+
+
+@dataclass(frozen=True)
 class Migration:
     name: str
-    statements: tuple[str, ...]
+    statements: tuple[str | ColumnAdd, ...]
+
+
+# Looking up transaction ids (the flusher's known keys, an event by id) reads this 8-byte column instead of the ids'
+# text: at 9,200,000 events of one subscription, 87 ms instead of 877 for a flush's 15,000 keys (18.16). Parts written
+# before the migration compute it when read (272 ms there) until merges rewrite them; the id itself is compared after.
+TRANSACTION_HASH_ADD = ColumnAdd(EVENTS_TABLE, "transaction_hash", "UInt64 MATERIALIZED cityHash64(transaction_id)")
 
 
 # Append only: a deployed migration is never edited, a change is a new migration.
@@ -217,4 +238,5 @@ MIGRATIONS: tuple[Migration, ...] = (
             f"DROP TABLE IF EXISTS {DAILY_DISTINCT_TABLE}",
         ),
     ),
+    Migration("0003_transaction_hash", (TRANSACTION_HASH_ADD,)),
 )

@@ -31,7 +31,7 @@ from metering.stores.clickhouse.rows import (
     rows_columns,
 )
 from metering.stores.clickhouse.timestamps import microseconds
-from metering.stores.clickhouse.transport import StringTuple, Transport, ValuesTable
+from metering.stores.clickhouse.transport import HashedValuesTable, StringTuple, Transport, ValuesTable
 
 logger = structlog.get_logger(__name__)
 
@@ -42,18 +42,19 @@ FOLLOW_MINIMUM_EVENTS = 10_000
 FOLLOW_WAIT_SECONDS = 1.0
 FOLLOW_POLL_SECONDS = 0.05
 
-# Candidates by transaction_id (sent as an external table); the exact (organization, subscription, transaction) match
-# is made in Python. The organizations, codes and subscriptions narrow the scan to the primary key ranges the batch's
-# keys can be in. Not its time range: a transaction_id repeated past the inbox's deduplication window may carry another
-# timestamp, and raw-event queries (deduplicated by subscription and transaction_id) would count it once where the
-# rollups would count it twice.
+# Candidates by the hash of their transaction_id (the ids go as an external table, ClickHouse hashes them); the exact
+# (organization, subscription, transaction) match is made in Python. The organizations, codes and subscriptions narrow
+# the scan to the primary key ranges the batch's keys can be in. Not its time range: a transaction_id repeated past the
+# inbox's deduplication window may carry another timestamp, and raw-event queries (deduplicated by subscription and
+# transaction_id) would count it once where the rollups would count it twice. So the scan grows with the
+# subscriptions' history, which is why it reads the 8-byte hashes rather than the ids (ddl.TRANSACTION_HASH_ADD).
 KNOWN_TRANSACTIONS = f"""
 SELECT DISTINCT organization_id, external_subscription_id, transaction_id
 FROM {EVENTS_TABLE}
+PREWHERE transaction_hash IN %(transaction_hashes)s
 WHERE organization_id IN %(organization_ids)s
   AND code IN %(codes)s
   AND external_subscription_id IN %(subscriptions)s
-  AND transaction_id IN %(transaction_ids)s
 """
 
 Key = tuple[str, str, str]
@@ -259,7 +260,7 @@ def _forward(transport: Transport, columns: Columns) -> int:
     """Inserts the events but those whose key ClickHouse has (a crashed flush's, or a repeat acknowledged past the
     deduplication window) or an earlier event of the same columns has."""
     keys = list(zip(columns[ORGANIZATION], columns[SUBSCRIPTION], columns[TRANSACTION], strict=True))
-    skipped = _known_keys(transport, columns)
+    skipped = known_keys(transport, columns)
     if skipped or len(set(keys)) < len(keys):
         kept = []
         for index, key in enumerate(keys):
@@ -272,7 +273,9 @@ def _forward(transport: Transport, columns: Columns) -> int:
     return len(columns[0])
 
 
-def _known_keys(transport: Transport, columns: Columns) -> set[Key]:
+def known_keys(transport: Transport, columns: Columns) -> set[Key]:
+    """The keys of the rows (EVENT_COLUMNS, column-wise) that `events` already holds, with possibly a few others of
+    the same subscriptions whose hash matches: callers look their own keys up in it."""
     if not columns[0]:
         return set()
     rows = transport.execute(
@@ -281,7 +284,7 @@ def _known_keys(transport: Transport, columns: Columns) -> set[Key]:
             "organization_ids": StringTuple(set(columns[ORGANIZATION])),
             "codes": StringTuple(set(columns[CODE])),
             "subscriptions": ValuesTable(set(columns[SUBSCRIPTION])),
-            "transaction_ids": ValuesTable(set(columns[TRANSACTION])),
+            "transaction_hashes": HashedValuesTable(set(columns[TRANSACTION])),
         },
     )
     return {tuple(row) for row in rows}

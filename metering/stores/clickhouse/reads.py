@@ -32,7 +32,8 @@ LATEST_RECEIVED_FIRST = "ingested_at_us DESC, event_id DESC"
 # One condition per filter that is set; every value is a parameter of the same name.
 FILTER_CONDITIONS = {
     "external_subscription_id": "external_subscription_id = %(external_subscription_id)s",
-    "transaction_id": "transaction_id = %(transaction_id)s",
+    # The hash narrows the rows read to the few whose 8-byte hash matches (ddl.TRANSACTION_HASH_ADD).
+    "transaction_id": "transaction_hash = cityHash64(%(transaction_id)s) AND transaction_id = %(transaction_id)s",
     "code": "code = %(code)s",
     "timestamp_from": "timestamp_us >= %(timestamp_from)s",
     "timestamp_to": "timestamp_us <= %(timestamp_to)s",

@@ -4,12 +4,15 @@ from collections.abc import Sequence
 
 import structlog
 
-from metering.stores.clickhouse.ddl import CREATE_MIGRATIONS_TABLE, MIGRATIONS, MIGRATIONS_TABLE, Migration
+from metering.stores.clickhouse.ddl import CREATE_MIGRATIONS_TABLE, MIGRATIONS, MIGRATIONS_TABLE, ColumnAdd, Migration
 from metering.stores.clickhouse.transport import Transport
 
 logger = structlog.get_logger(__name__)
 
 APPLIED_MIGRATIONS = f"SELECT DISTINCT name FROM {MIGRATIONS_TABLE}"
+COLUMN_EXISTS = (
+    "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = %(table)s AND name = %(column)s"
+)
 
 
 def schema_migrate(*, transport: Transport, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
@@ -22,8 +25,17 @@ def schema_migrate(*, transport: Transport, migrations: Sequence[Migration] = MI
         if migration.name in applied:
             continue
         for statement in migration.statements:
-            transport.execute(statement)
+            _apply(transport, statement)
         transport.insert(MIGRATIONS_TABLE, ("name",), [(migration.name,)])
         logger.info("clickhouse_migration_applied", migration=migration.name, database=transport.database)
         newly_applied.append(migration.name)
     return newly_applied
+
+
+def _apply(transport: Transport, statement: str | ColumnAdd) -> None:
+    if isinstance(statement, ColumnAdd):
+        [(exists,)] = transport.execute(COLUMN_EXISTS, {"table": statement.table, "column": statement.column})
+        if exists:
+            return
+        statement = statement.statement
+    transport.execute(statement)

@@ -150,6 +150,11 @@ class ValuesTable:
         self.values = tuple(values)
 
 
+class HashedValuesTable(ValuesTable):
+    """A parameter standing for the cityHash64 of each of a large set of strings (`hash_column IN %(name)s`), which
+    ClickHouse computes: the strings go as a ValuesTable does, and the parameter becomes a subquery hashing them."""
+
+
 class _Identifier:
     def __init__(self, name: str):
         self.name = name
@@ -169,7 +174,8 @@ def _external_tables(params: Params) -> tuple[Params, list[dict] | None]:
             tables.append(
                 {"name": table, "structure": [("value", "String")], "data": [(item,) for item in value.values]}
             )
-            substituted[name] = _Identifier(table)
+            hashed = isinstance(value, HashedValuesTable)
+            substituted[name] = _Identifier(f"(SELECT cityHash64(value) FROM {table})" if hashed else table)
     return substituted, tables
 
 
@@ -198,9 +204,16 @@ class StringTuple:
         return "(" + ", ".join(f"'{value.translate(_STRING_ESCAPES)}'" for value in self.values) + ")"
 
 
+class _HashedStrings(StringTuple):
+    def __str__(self) -> str:
+        return f"(SELECT cityHash64(arrayJoin([{super().__str__()[1:-1]}])))"
+
+
 def _literal_ready(value: Any) -> Any:
     if isinstance(value, Decimal):
         return _PlainDecimal(value)
+    if isinstance(value, HashedValuesTable):
+        return _HashedStrings(value.values)
     if isinstance(value, ValuesTable):
         return StringTuple(value.values)
     if isinstance(value, list | tuple):

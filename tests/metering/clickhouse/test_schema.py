@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 
 from metering.stores.base import Aggregation, UsageQuery
 from metering.stores.clickhouse import ClickHouseEventStore
-from metering.stores.clickhouse.ddl import EVENTS_TABLE, MIGRATIONS, Migration
-from metering.stores.clickhouse.flusher import clickhouse_row
-from metering.stores.clickhouse.rows import EVENT_COLUMNS
+from metering.stores.clickhouse.ddl import EVENTS_TABLE, MIGRATIONS, TRANSACTION_HASH_ADD, Migration
+from metering.stores.clickhouse.flusher import clickhouse_row, known_keys
+from metering.stores.clickhouse.rows import EVENT_COLUMNS, rows_columns
 from metering.stores.clickhouse.schema import APPLIED_MIGRATIONS, schema_migrate
 from metering.stores.clickhouse.transport import DriverTransport
 from metering.stores.sql.events import event_row
@@ -88,3 +88,47 @@ def test_clickhouse_migrate_needs_a_url(settings):
 
     with pytest.raises(CommandError, match="CLICKHOUSE_URL"):
         call_command("clickhouse_migrate")
+
+
+def _rows(organization_id, names: list[str]) -> list[tuple]:
+    return [clickhouse_row(event_row(record(organization_id, name, at(hours=1), {}))) for name in names]
+
+
+def test_events_stored_before_the_transaction_hash_are_known_to_the_flusher_and_found_by_id(fresh_url, db):
+    """0003 adds a column that parts written before it compute when read: the flusher's check for keys ClickHouse
+    holds and the lookup of an event by transaction_id answer the same for old and new rows, merged or not."""
+    transport = DriverTransport.from_url(fresh_url)
+    schema_migrate(transport=transport, migrations=MIGRATIONS[:2])
+    organization_id = uuid.uuid4()
+    transport.insert(EVENTS_TABLE, EVENT_COLUMNS, _rows(organization_id, ["old-1", "old-2"]))
+
+    assert schema_migrate(transport=transport) == ["0003_transaction_hash"]
+    transport.insert(EVENTS_TABLE, EVENT_COLUMNS, _rows(organization_id, ["new-1"]))
+    store = ClickHouseEventStore(transport)
+    batch = rows_columns(_rows(organization_id, ["old-2", "new-1", "unknown"]))
+
+    for merged in (False, True):
+        if merged:
+            transport.execute(f"OPTIMIZE TABLE {EVENTS_TABLE} FINAL")
+        assert known_keys(transport, batch) == {
+            (str(organization_id), "sub_a", "old-2"),
+            (str(organization_id), "sub_a", "new-1"),
+        }
+        assert [store.get(organization_id=organization_id, transaction_id=name) is not None
+                for name in ("old-1", "new-1", "unknown")] == [True, True, False]  # fmt: skip
+    [(mismatches,)] = transport.execute(
+        f"SELECT countIf(transaction_hash != cityHash64(transaction_id)) FROM {EVENTS_TABLE}"
+    )
+    assert mismatches == 0
+
+
+def test_a_column_added_by_an_interrupted_migration_is_not_added_again(fresh_url):
+    transport = DriverTransport.from_url(fresh_url)
+    schema_migrate(transport=transport, migrations=MIGRATIONS[:2])
+    transport.execute(TRANSACTION_HASH_ADD.statement)  # applied, but the migration not recorded
+
+    assert schema_migrate(transport=transport) == ["0003_transaction_hash"]
+    [(columns,)] = transport.execute(
+        "SELECT count() FROM system.columns WHERE database = currentDatabase() AND name = 'transaction_hash'"
+    )
+    assert columns == 1
